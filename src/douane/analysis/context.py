@@ -1,0 +1,299 @@
+"""What a rule is given to read: one file (text or AST walk state) or the whole artifact."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from douane.analysis.interface import FileType, Hit
+from douane.domain import Artifact, ArtifactKind, Member, Where, snip
+
+if TYPE_CHECKING:
+    from douane.archive import Opened
+    from douane.domain import Finding
+
+_TEST_DIRS = re.compile(
+    r"(^|/)(tests?|testing|examples?|docs?|samples?|benchmarks?|fixtures?|testdata)(/|$)",
+    re.IGNORECASE,
+)
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
+
+
+def file_type_of(path: str, head: bytes = b"") -> FileType:
+    """Classify a member by name, and by shebang for extensionless scripts."""
+    base = path.rsplit("/", 1)[-1]
+    lower = base.lower()
+    if lower.endswith((".py", ".pyw")):
+        return FileType.PYTHON
+    if lower.endswith(".pth"):
+        return FileType.PTH
+    if lower.endswith((".sh", ".bash", ".zsh")):
+        return FileType.SHELL
+    if lower.endswith((".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".vbe", ".js.bat")):
+        return FileType.WINDOWS_SCRIPT
+    if lower.endswith((".js", ".mjs", ".cjs")):
+        return FileType.JAVASCRIPT
+    if base in ("PKG-INFO", "METADATA"):
+        return FileType.METADATA
+    if lower in ("setup.cfg", "pyproject.toml", "entry_points.txt"):
+        return FileType.CONFIG
+    if "." not in base and head.startswith(b"#!"):
+        first = head.split(b"\n", 1)[0]
+        if b"python" in first:
+            return FileType.PYTHON
+        return FileType.SHELL
+    if lower.endswith((".txt", ".md", ".rst", ".in", ".cfg", ".ini", ".toml", ".yaml", ".yml")):
+        return FileType.TEXT
+    return FileType.OTHER
+
+
+def decode_text(data: bytes) -> str:
+    """Source as text without ever failing: malware ships odd encodings on purpose."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def base_where(rel_path: str, kind: ArtifactKind) -> Where:
+    """When code in this file runs, before looking inside it."""
+    lower = rel_path.lower()
+    if lower.endswith(".pth"):
+        return Where.INSTALL
+    if kind in (ArtifactKind.SDIST, ArtifactKind.FOLDER, ArtifactKind.UNKNOWN) and lower in (
+        "setup.py",
+        "setup.cfg",
+    ):
+        return Where.INSTALL
+    if _TEST_DIRS.search(rel_path) or _TEST_FILE.search(rel_path):
+        return Where.TEST
+    return Where.IMPORT
+
+
+@dataclass
+class FileContext:
+    """One member as text, for file rules and as the base of a Python walk."""
+
+    member: Member
+    rel_path: str  # path without the sdist's top directory: "setup.py", "pkg/__init__.py"
+    file_type: FileType
+    where: Where
+    artifact_kind: ArtifactKind
+    parsed: bool = False  # Python: did ast.parse succeed (file rules marked only_unparsed run if not)
+
+    @cached_property
+    def text(self) -> str:
+        return decode_text(self.member.data)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @property
+    def path(self) -> str:
+        return self.member.path
+
+    @property
+    def is_setup_py(self) -> bool:
+        return self.rel_path == "setup.py"
+
+    def line_of(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+    def line_text(self, line: int | None) -> str:
+        if line is None or not (1 <= line <= len(self.lines)):
+            return ""
+        return self.lines[line - 1]
+
+    def hit_at(self, offset: int, message: str, **kw: Any) -> Hit:
+        """A hit at a character offset in ``text`` (for regex rules)."""
+        line = self.line_of(offset)
+        start = max(0, offset - self.text.rfind("\n", 0, offset) - 1 - 40)
+        return Hit(message=message, line=line, snippet=snip(self.line_text(line)[start:]), **kw)
+
+
+@dataclass
+class PyContext:
+    """State of the single AST walk over one Python file, shared by all node rules."""
+
+    file: FileContext
+    tree: ast.Module
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    consts: dict[str, str] = field(default_factory=dict)  # name -> constant string value
+    scope: list[ast.AST] = field(default_factory=list)  # enclosing defs / classes / main-guard
+
+    # -- where the current node runs -------------------------------------------------------
+    @property
+    def where(self) -> Where:
+        base = self.file.where
+        if base in (Where.INSTALL, Where.TEST):
+            return base
+        for node in self.scope:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                return Where.FUNCTION
+            if isinstance(node, ast.If):  # `if __name__ == "__main__":` runs only as a script
+                return Where.FUNCTION
+        return base
+
+    @property
+    def in_function(self) -> bool:
+        return any(
+            isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) for n in self.scope
+        )
+
+    @property
+    def rel_path(self) -> str:
+        return self.file.rel_path
+
+    # -- names and constants ----------------------------------------------------------------
+    def qualname(self, node: ast.AST) -> str | None:
+        """Dotted name of an expression, with import aliases resolved (``s`` → ``os.system``)."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            head = self.aliases.get(node.id, node.id)
+            parts.append(head)
+        elif isinstance(node, ast.Call):  # __import__("os").system
+            inner = self.qualname(node.func)
+            if inner in ("__import__", "importlib.import_module") and node.args:
+                mod = self.const_str(node.args[0])
+                if mod is None:
+                    return None
+                parts.append(mod)
+            else:
+                return None
+        else:
+            return None
+        return ".".join(reversed(parts))
+
+    def call_name(self, node: ast.Call) -> str | None:
+        return self.qualname(node.func)
+
+    def const_str(self, node: ast.AST | None, depth: int = 0) -> str | None:
+        """Best-effort constant value of a string expression (literals, +, join, f-strings
+        of constants, reversed slices, chr lists, module constants); None when not constant."""
+        return const_str(node, self.consts, depth)
+
+    def snippet(self, node: ast.AST) -> str:
+        line = getattr(node, "lineno", None)
+        text = self.file.line_text(line)
+        col = getattr(node, "col_offset", 0) or 0
+        if len(text) > 200 and col > 40:  # code pushed far to the right: show it, not the margin
+            text = text[col - 20 :]
+        return snip(text)
+
+    def hit(self, node: ast.AST, message: str, **kw: Any) -> Hit:
+        return Hit(message=message, line=getattr(node, "lineno", None), snippet=self.snippet(node), **kw)
+
+
+def const_str(node: ast.AST | None, consts: dict[str, str] | None = None, depth: int = 0) -> str | None:
+    """Fold a string expression to its value when it is built only from constants."""
+    if node is None or depth > 12:
+        return None
+    consts = consts or {}
+    d = depth + 1
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return node.value
+        if isinstance(node.value, bytes):
+            return node.value.decode("latin-1")
+        return None
+    if isinstance(node, ast.Name):
+        return consts.get(node.id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = const_str(node.left, consts, d), const_str(node.right, consts, d)
+        if left is not None and right is not None:
+            return left + right
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return const_str(node.left, consts, d)
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+            elif isinstance(part, ast.FormattedValue):
+                inner = const_str(part.value, consts, d)
+                if inner is None:
+                    return None
+                out.append(inner)
+        return "".join(out)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        s = node.slice
+        if s.lower is None and s.upper is None and isinstance(s.step, ast.UnaryOp):
+            inner = const_str(node.value, consts, d)
+            if inner is not None:
+                return inner[::-1]
+        return None
+    if isinstance(node, ast.Call):
+        func = node.func
+        # "".join([...]) / "sep".join(("a", "b"))
+        if isinstance(func, ast.Attribute) and func.attr == "join" and len(node.args) == 1:
+            sep = const_str(func.value, consts, d)
+            arg = node.args[0]
+            if sep is not None and isinstance(arg, ast.List | ast.Tuple):
+                parts = [const_str(e, consts, d) for e in arg.elts]
+                if all(p is not None for p in parts):
+                    return sep.join(parts)  # type: ignore[arg-type]
+            if sep is not None and isinstance(arg, ast.GeneratorExp | ast.ListComp):
+                # "".join(chr(c) for c in [104, 105])
+                gen = arg.generators[0] if arg.generators else None
+                if (
+                    gen is not None
+                    and isinstance(arg.elt, ast.Call)
+                    and isinstance(arg.elt.func, ast.Name)
+                    and arg.elt.func.id == "chr"
+                    and isinstance(gen.iter, ast.List | ast.Tuple)
+                ):
+                    codes = [e.value for e in gen.iter.elts if isinstance(e, ast.Constant)]
+                    if len(codes) == len(gen.iter.elts) and all(isinstance(c, int) for c in codes):
+                        try:
+                            return sep.join(chr(c) for c in codes)
+                        except (ValueError, OverflowError):
+                            return None
+            return None
+        if isinstance(func, ast.Name) and func.id == "chr" and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, int):
+                try:
+                    return chr(arg.value)
+                except (ValueError, OverflowError):
+                    return None
+        if isinstance(func, ast.Attribute) and func.attr in ("decode", "encode", "strip", "lower"):
+            return const_str(func.value, consts, d)
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            return const_str(func.value, consts, d)
+        if isinstance(func, ast.Name) and func.id in ("str", "bytes") and node.args:
+            return const_str(node.args[0], consts, d)
+    return None
+
+
+@dataclass
+class ArtifactContext:
+    """Everything about one artifact, for artifact rules (metadata, payload files, issues)."""
+
+    artifact: Artifact
+    opened: Opened
+    files: list[FileContext]
+    findings: list[Finding]  # from node and file rules, for rules that look across files
+    metadata: dict[str, Any] = field(default_factory=dict)  # parsed PKG-INFO / METADATA
+    metadata_raw: dict[str, Any] = field(default_factory=dict)  # fields packaging could not parse
+    setup_kwargs: dict[str, Any] = field(default_factory=dict)  # literal setup(...) arguments
+    previous: ArtifactContext | None = None  # the release before this one (diff mode)
+
+    @property
+    def kind(self) -> ArtifactKind:
+        return self.opened.kind
+
+    def file(self, rel_path: str) -> FileContext | None:
+        for f in self.files:
+            if f.rel_path == rel_path:
+                return f
+        return None

@@ -1,0 +1,307 @@
+"""Runs every rule over an opened artifact: prefilter on bytes, one parse and one walk per file."""
+
+from __future__ import annotations
+
+import ast
+import os
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from packaging.metadata import parse_email
+
+from douane.analysis.context import (
+    ArtifactContext,
+    FileContext,
+    PyContext,
+    base_where,
+    const_str,
+    file_type_of,
+)
+from douane.analysis.interface import FileType, Hit, Kind, Rule
+from douane.analysis.registry import load_all
+from douane.domain import Artifact, Finding, Where
+
+if TYPE_CHECKING:
+    from douane.archive import Opened
+
+MAX_PARSE_BYTES = 4 * 2**20  # larger Python files get the text rules only (still read in full)
+MAX_HITS_PER_RULE_PER_FILE = 10
+MAX_FINDINGS = 400
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+STRICT = os.environ.get("DOUANE_STRICT") == "1"  # tests: a rule that raises fails loudly
+
+
+class BudgetExceeded(Exception):
+    """The artifact's time budget ran out during analysis."""
+
+
+@dataclass
+class RuleSet:
+    """Rules grouped for fast dispatch, built once per process."""
+
+    node_rules: list[Rule]
+    file_rules: dict[FileType, list[Rule]]
+    artifact_rules: list[Rule]
+    tokens: tuple[bytes, ...]  # every trigger of every node rule
+
+    @classmethod
+    def build(cls, rules: Iterable[Rule]) -> RuleSet:
+        node, art = [], []
+        by_type: dict[FileType, list[Rule]] = defaultdict(list)
+        for r in sorted(rules, key=lambda r: r.id):
+            if r.kind is Kind.NODE:
+                node.append(r)
+            elif r.kind is Kind.FILE:
+                for t in r.file_types:
+                    by_type[t].append(r)
+            else:
+                art.append(r)
+        tokens = tuple(sorted({t for r in node for t in r.triggers}))
+        return cls(node, dict(by_type), art, tokens)
+
+
+_DEFAULT: RuleSet | None = None
+
+
+def default_rules() -> RuleSet:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = RuleSet.build(load_all().values())
+    return _DEFAULT
+
+
+@dataclass
+class Analysis:
+    findings: list[Finding]
+    context: ArtifactContext
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _finding(rule: Rule, hit: Hit, file: str, where: Where) -> Finding:
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        family=rule.family,
+        severity=hit.severity if hit.severity is not None else rule.severity,
+        confidence=hit.confidence if hit.confidence is not None else rule.confidence,
+        file=hit.file or file,
+        line=hit.line,
+        snippet=hit.snippet,
+        message=hit.message,
+        where=hit.where or where,
+    )
+
+
+def _run(rule: Rule, hits: Iterator[Hit], stats: dict) -> Iterator[Hit]:
+    try:
+        for n, hit in enumerate(hits):
+            if n >= MAX_HITS_PER_RULE_PER_FILE:
+                break
+            yield hit
+    except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, IndexError,
+            KeyError, UnicodeError, OverflowError) as exc:  # fmt: skip
+        if STRICT:
+            raise
+        stats.setdefault("rule_errors", []).append(f"{rule.id}: {type(exc).__name__}: {exc}")
+
+
+def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline: float | None,
+          stats: dict) -> None:  # fmt: skip
+    """Single pre-order walk in source order, tracking scope, imports and simple constants."""
+    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(ctx.tree, ())]
+    visited = 0
+    while stack:
+        node, scope = stack.pop()
+        visited += 1
+        if deadline is not None and visited % 4096 == 0 and time.monotonic() > deadline:
+            raise BudgetExceeded
+        ctx.scope = list(scope)
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    ctx.aliases[a.asname] = a.name
+                else:
+                    head = a.name.split(".", 1)[0]
+                    ctx.aliases.setdefault(head, head)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                ctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                value = const_str(node.value, ctx.consts)
+                if value is not None:
+                    ctx.consts[target.id] = value
+                elif isinstance(node.value, ast.Name | ast.Attribute):
+                    # alias of a callable: `s = os.system`, `b = base64.b64decode`
+                    q = ctx.qualname(node.value)
+                    if q and "." in q:
+                        ctx.aliases[target.id] = q
+        rules = dispatch.get(type(node))
+        if rules:
+            where = ctx.where
+            for rule in rules:
+                for hit in _run(rule, rule.check(node, ctx), stats):
+                    out.append(_finding(rule, hit, ctx.file.path, where))
+        child_scope = scope
+        if isinstance(node, _SCOPE_NODES) or (isinstance(node, ast.If) and _is_main_guard(node)):
+            child_scope = (*scope, node)
+        children = list(ast.iter_child_nodes(node))
+        if isinstance(node, ast.If) and child_scope is not scope:
+            # the test itself is not inside the guard; only the body is
+            for child in reversed(children):
+                stack.append((child, child_scope if child is not node.test else scope))
+            continue
+        for child in reversed(children):
+            stack.append((child, child_scope))
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    t = node.test
+    return (
+        isinstance(t, ast.Compare)
+        and isinstance(t.left, ast.Name)
+        and t.left.id == "__name__"
+        and len(t.comparators) == 1
+        and isinstance(t.comparators[0], ast.Constant)
+        and t.comparators[0].value == "__main__"
+    )
+
+
+def _parse(source: str, name: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=name)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _setup_kwargs(tree: ast.Module, consts: dict[str, str]) -> dict[str, Any]:
+    """Literal keyword arguments of the ``setup(...)`` call in setup.py."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+        if name != "setup":
+            continue
+        out: dict[str, Any] = {"_line": node.lineno}
+        for kw in node.keywords:
+            if kw.arg is None:
+                continue
+            value: Any = const_str(kw.value, consts)
+            if value is None and isinstance(kw.value, ast.List | ast.Tuple):
+                items = [const_str(e, consts) for e in kw.value.elts]
+                value = [i for i in items if i is not None]
+            if value is None and isinstance(kw.value, ast.Dict):
+                value = {
+                    const_str(k, consts) or "?": ast.unparse(v)[:80]
+                    for k, v in zip(kw.value.keys, kw.value.values, strict=False)
+                    if k is not None
+                }
+            if value is None:
+                value = {"_expr": ast.unparse(kw.value)[:120]}
+            out[kw.arg] = value
+        return out
+    return {}
+
+
+def _metadata_member(files: list[FileContext], kind) -> FileContext | None:
+    best = None
+    for f in files:
+        if f.file_type is not FileType.METADATA:
+            continue
+        if f.rel_path == "PKG-INFO" or f.rel_path.endswith(".dist-info/METADATA"):
+            return f
+        if best is None or f.rel_path.count("/") < best.rel_path.count("/"):
+            best = f
+    return best
+
+
+def analyse(
+    artifact: Artifact,
+    opened: Opened,
+    *,
+    deadline: float | None = None,
+    ruleset: RuleSet | None = None,
+    previous: ArtifactContext | None = None,
+) -> Analysis:
+    """All findings for one opened artifact. Raises :class:`BudgetExceeded` past ``deadline``."""
+    rs = ruleset or default_rules()
+    stats: dict[str, Any] = {"files": 0, "parsed": 0, "parsed_bytes": 0, "unparsed": 0}
+    findings: list[Finding] = []
+    files: list[FileContext] = []
+    root = opened.root
+    setup_kwargs: dict[str, Any] = {}
+    for member in opened.members:
+        rel = member.path[len(root) :] if root and member.path.startswith(root) else member.path
+        ftype = file_type_of(rel, member.data[:128])
+        files.append(FileContext(member, rel, ftype, base_where(rel, opened.kind), opened.kind))
+    stats["files"] = len(files)
+
+    for fctx in files:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceeded
+        data = fctx.member.data
+        if fctx.file_type is FileType.PYTHON and rs.node_rules:
+            present = {t for t in rs.tokens if t in data}
+            active = [r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)]
+            want_setup = fctx.is_setup_py
+            if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
+                tree = _parse(fctx.text, fctx.path)
+                if tree is not None:
+                    fctx.parsed = True
+                    stats["parsed"] += 1
+                    stats["parsed_bytes"] += len(data)
+                    dispatch: dict[type, list[Rule]] = defaultdict(list)
+                    for r in active:
+                        for t in r.nodes:
+                            dispatch[t].append(r)
+                    pctx = PyContext(fctx, tree)
+                    _walk(pctx, dispatch, findings, deadline, stats)
+                    if want_setup:
+                        setup_kwargs = _setup_kwargs(tree, pctx.consts)
+                else:
+                    stats["unparsed"] += 1
+            elif active:
+                stats["unparsed"] += 1
+            else:
+                fctx.parsed = True  # nothing to look for: treat as read
+        for rule in rs.file_rules.get(fctx.file_type, ()):
+            if rule.only_unparsed and fctx.parsed:
+                continue
+            if rule.triggers and not any(t in data for t in rule.triggers):
+                continue
+            for hit in _run(rule, rule.check(fctx), stats):
+                findings.append(_finding(rule, hit, fctx.path, fctx.where))
+
+    meta: dict[str, Any] = {}
+    meta_unparsed: dict[str, Any] = {}
+    mfile = _metadata_member(files, opened.kind)
+    if mfile is not None:
+        raw, unparsed = parse_email(mfile.member.data)
+        meta, meta_unparsed = dict(raw), dict(unparsed)
+        meta["_file"] = mfile.path
+    actx = ArtifactContext(
+        artifact=artifact,
+        opened=opened,
+        files=files,
+        findings=findings,
+        metadata=meta,
+        metadata_raw=meta_unparsed,
+        setup_kwargs=setup_kwargs,
+        previous=previous,
+    )
+    for rule in rs.artifact_rules:
+        for hit in _run(rule, rule.check(actx), stats):
+            findings.append(_finding(rule, hit, artifact.filename, Where.OTHER))
+    if len(findings) > MAX_FINDINGS:
+        stats["findings_dropped"] = len(findings) - MAX_FINDINGS
+        findings.sort(key=lambda f: (-f.severity, -f.confidence))
+        del findings[MAX_FINDINGS:]
+    return Analysis(findings, actx, stats)

@@ -1,0 +1,72 @@
+"""Shared vocabulary of Python APIs by capability, so every rule family names them the same way.
+
+Names are qualified as :meth:`PyContext.qualname` returns them (import aliases resolved).
+A name ending in ``.*`` matches any attribute of that module.
+"""
+
+from __future__ import annotations
+
+PROCESS_SHELL = frozenset({"os.system", "os.popen", "commands.getoutput", "commands.getstatusoutput",
+                           "subprocess.getoutput", "subprocess.getstatusoutput", "pty.spawn",
+                           "os.popen2", "os.popen3", "os.popen4"})  # fmt: skip
+PROCESS_SPAWN = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
+                           "subprocess.check_output", "subprocess.Popen", "os.execv", "os.execve",
+                           "os.execl", "os.execle", "os.execlp", "os.execvp", "os.execvpe",
+                           "os.spawnl", "os.spawnv", "os.spawnve", "os.spawnlp", "os.startfile",
+                           "os.posix_spawn", "os.posix_spawnp", "asyncio.create_subprocess_shell",
+                           "asyncio.create_subprocess_exec", "win32api.ShellExecute",
+                           "ctypes.windll.shell32.ShellExecuteW"})  # fmt: skip
+PROCESS_ANY = PROCESS_SHELL | PROCESS_SPAWN
+
+NETWORK_SEND = frozenset({"requests.post", "requests.put", "requests.patch", "requests.request",
+                          "requests.Session.post", "httpx.post", "httpx.put", "httpx.request",
+                          "urllib.request.urlopen", "urllib.request.Request", "urllib2.urlopen",
+                          "urllib2.Request", "http.client.HTTPSConnection",
+                          "http.client.HTTPConnection", "httplib.HTTPSConnection",
+                          "aiohttp.ClientSession", "socket.socket", "socket.create_connection",
+                          "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP",
+                          "discord_webhook.DiscordWebhook", "dhooks.Webhook",
+                          "telebot.TeleBot", "pycurl.Curl", "websocket.create_connection",
+                          "dns.resolver.resolve", "dns.resolver.query",
+                          "socket.gethostbyname"})  # fmt: skip
+NETWORK_FETCH = frozenset({"requests.get", "requests.request", "httpx.get", "urllib.request.urlopen",
+                           "urllib.request.urlretrieve", "urllib.urlretrieve", "urllib.urlopen",
+                           "urllib2.urlopen", "wget.download", "http.client.HTTPSConnection",
+                           "http.client.HTTPConnection", "requests.Session.get",
+                           "aiohttp.ClientSession", "pycurl.Curl"})  # fmt: skip
+NETWORK_ANY = NETWORK_SEND | NETWORK_FETCH
+
+DECODERS = frozenset({"base64.b64decode", "base64.b32decode", "base64.b16decode",
+                      "base64.b85decode", "base64.a85decode", "base64.decodebytes",
+                      "base64.decodestring", "base64.urlsafe_b64decode", "binascii.unhexlify",
+                      "binascii.a2b_base64", "binascii.a2b_hex", "bytes.fromhex",
+                      "codecs.decode", "zlib.decompress", "lzma.decompress", "bz2.decompress",
+                      "gzip.decompress", "marshal.loads", "pickle.loads", "cPickle.loads",
+                      "dill.loads", "fernet.decrypt", "cryptography.fernet.Fernet",
+                      "Crypto.Cipher.AES.new"})  # fmt: skip
+DYNAMIC_EXEC = frozenset({"exec", "eval", "compile", "builtins.exec", "builtins.eval",
+                          "__builtins__.exec", "__builtins__.eval", "execfile",
+                          "types.FunctionType", "runpy.run_path", "runpy.run_module",
+                          "code.InteractiveInterpreter.runsource"})  # fmt: skip
+ENV_READ = frozenset({"os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items",
+                      "os.environ.keys", "os.environ.values", "dict", "os.getenvb"})  # fmt: skip
+FILE_WRITE = frozenset({"open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text",
+                        "shutil.copyfileobj", "shutil.copy", "shutil.copyfile", "os.write",
+                        "tempfile.NamedTemporaryFile", "tempfile.mkstemp"})  # fmt: skip
+CHMOD = frozenset({"os.chmod", "os.fchmod", "pathlib.Path.chmod", "stat.S_IEXEC"})
+
+
+def matches(name: str | None, names: frozenset[str]) -> bool:
+    """True when ``name`` is in ``names``, or its module is listed with a ``.*`` wildcard, or it
+    is an unresolved method call whose last two parts match (``session.post`` → ``*.post``)."""
+    if not name:
+        return False
+    if name in names:
+        return True
+    mod = name.rsplit(".", 1)[0]
+    return f"{mod}.*" in names
+
+
+def tail(name: str | None) -> str:
+    """Last dotted part: the method name of an unresolved call."""
+    return (name or "").rsplit(".", 1)[-1]

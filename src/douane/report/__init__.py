@@ -1,0 +1,1 @@
+"""What goes out: one formatter per output format, all taking the same ScanResults."""

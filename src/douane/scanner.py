@@ -1,0 +1,173 @@
+"""One scan from artifact to ScanResult (open safely → analyse → score), alone or in parallel.
+
+``scan_artifact`` never raises: anything that stops a scan becomes a result with verdict
+``error`` and the reason, so a batch never loses work and never reports a silent "clean".
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from douane.analysis.context import ArtifactContext
+from douane.analysis.engine import BudgetExceeded as AnalysisBudgetExceeded
+from douane.analysis.engine import analyse
+from douane.archive import ArchiveError, Limits, Opened, open_artifact
+from douane.archive import BudgetExceeded as ArchiveBudgetExceeded
+from douane.domain import Artifact, ArtifactKind, Finding, ScanResult, Verdict
+from douane.scoring.verdict import rules_score
+
+DEFAULT_BUDGET_S = 60.0
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    limits: Limits = field(default_factory=Limits)
+    time_budget_s: float = DEFAULT_BUDGET_S
+    rules_only: bool = False
+    previous: Artifact | None = None  # diff mode: the release before this one
+
+
+def _error(artifact: Artifact, reason: str, started: float, kind=ArtifactKind.UNKNOWN) -> ScanResult:
+    return ScanResult(
+        target=artifact.target or str(artifact.path),
+        filename=artifact.filename,
+        name=artifact.name,
+        version=artifact.version,
+        sha256=artifact.sha256,
+        verdict=Verdict.ERROR,
+        score=0.0,
+        error=reason,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        kind=kind,
+        ecosystem=artifact.ecosystem,
+    )
+
+
+def _open(artifact: Artifact, options: ScanOptions, deadline: float) -> Opened:
+    return open_artifact(artifact.path, filename=artifact.filename, limits=options.limits,
+                         deadline=deadline)  # fmt: skip
+
+
+def score_findings(
+    findings: list[Finding], context: ArtifactContext | None, options: ScanOptions
+) -> tuple[float, Verdict, tuple[str, ...]]:
+    """Model score when a model ships and is enabled, else the documented rules weighting."""
+    if not options.rules_only and context is not None:
+        try:
+            from douane.scoring import model as model_mod
+        except ImportError:
+            model_mod = None  # type: ignore[assignment]
+        if model_mod is not None and getattr(model_mod, "available", lambda: False)():
+            return model_mod.predict(findings, context)
+    return rules_score(findings)
+
+
+def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> ScanResult:
+    """Scan one artifact within its time budget; never raises."""
+    options = options or ScanOptions()
+    started = time.perf_counter()
+    deadline = time.monotonic() + options.time_budget_s
+    kind = ArtifactKind.UNKNOWN
+    try:
+        opened = _open(artifact, options, deadline)
+        kind = opened.kind
+        previous_ctx = None
+        if options.previous is not None:
+            try:
+                prev_opened = _open(options.previous, options, deadline)
+                previous_ctx = analyse(options.previous, prev_opened, deadline=deadline).context
+            except (ArchiveError, AnalysisBudgetExceeded):
+                previous_ctx = None
+        result = analyse(artifact, opened, deadline=deadline, previous=previous_ctx)
+        score, verdict, reasons = score_findings(result.findings, result.context, options)
+        findings = tuple(sorted(result.findings, key=lambda f: (-f.severity, f.file, f.line or 0)))
+        return ScanResult(
+            target=artifact.target or str(artifact.path),
+            filename=artifact.filename,
+            name=artifact.name,
+            version=artifact.version,
+            sha256=artifact.sha256,
+            verdict=verdict,
+            score=score,
+            findings=findings,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            kind=kind,
+            ecosystem=artifact.ecosystem,
+            explanation=reasons,
+            stats=result.stats,
+        )
+    except (ArchiveBudgetExceeded, AnalysisBudgetExceeded):
+        return _error(artifact, "time budget exceeded", started, kind)
+    except ArchiveError as exc:
+        return _error(artifact, f"cannot open archive: {exc}", started, kind)
+    except (OSError, RecursionError, MemoryError) as exc:
+        return _error(artifact, f"{type(exc).__name__}: {exc}", started, kind)
+
+
+def _worker_init() -> None:
+    # Load rules once per worker, before the first artifact, so timing is per-artifact work.
+    from douane.analysis.engine import default_rules
+
+    default_rules()
+
+
+def scan_many(
+    artifacts: Iterable[Artifact],
+    options: ScanOptions | None = None,
+    jobs: int = 1,
+    on_result: Callable[[ScanResult], None] | None = None,
+) -> Iterator[ScanResult]:
+    """Scan many artifacts in ``jobs`` worker processes; results arrive as they finish.
+
+    A worker that dies (segfault, OOM kill) costs only its artifact, reported as ``error``.
+    """
+    options = options or ScanOptions()
+    if jobs <= 1:
+        for a in artifacts:
+            r = scan_artifact(a, options)
+            if on_result:
+                on_result(r)
+            yield r
+        return
+    pending: dict[Future, Artifact] = {}
+    it = iter(artifacts)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < jobs * 4:
+                try:
+                    a = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending[pool.submit(scan_artifact, a, options)] = a
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                a = pending.pop(fut)
+                try:
+                    r = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a broken worker must not lose the batch
+                    r = _error(a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter())
+                if on_result:
+                    on_result(r)
+                yield r
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def with_target(a: Artifact, target: str) -> Artifact:
+    return replace(a, target=target)
+
+
+def local_artifact(path: Path) -> Artifact:
+    """An Artifact for a local path without going through a source (tests, benchmarks)."""
+    return Artifact(path=path, filename=path.name, target=str(path))
