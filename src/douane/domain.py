@@ -83,6 +83,8 @@ class Artifact:
     upload_time: str | None = None
     url: str | None = None
     target: str | None = None  # what the user asked for (``NAME==1.0``, a path, ``-r file``)
+    # "password-zip": ``path`` is a dataset zip (password ``infected``) holding the artifact
+    container: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,14 @@ from pathlib import Path
 from douane.analysis.context import ArtifactContext
 from douane.analysis.engine import BudgetExceeded as AnalysisBudgetExceeded
 from douane.analysis.engine import analyse
-from douane.archive import ArchiveError, Limits, Opened, open_artifact
+from douane.archive import (
+    ArchiveError,
+    Limits,
+    Opened,
+    open_artifact,
+    open_bytes,
+    read_password_zip,
+)
 from douane.archive import BudgetExceeded as ArchiveBudgetExceeded
 from douane.domain import Artifact, ArtifactKind, Finding, ScanResult, Verdict
 from douane.scoring.verdict import rules_score
@@ -32,7 +39,9 @@ class ScanOptions:
     previous: Artifact | None = None  # diff mode: the release before this one
 
 
-def _error(artifact: Artifact, reason: str, started: float, kind=ArtifactKind.UNKNOWN) -> ScanResult:
+def _error(
+    artifact: Artifact, reason: str, started: float, kind=ArtifactKind.UNKNOWN
+) -> ScanResult:
     return ScanResult(
         target=artifact.target or str(artifact.path),
         filename=artifact.filename,
@@ -49,6 +58,10 @@ def _error(artifact: Artifact, reason: str, started: float, kind=ArtifactKind.UN
 
 
 def _open(artifact: Artifact, options: ScanOptions, deadline: float) -> Opened:
+    if artifact.container == "password-zip":
+        inner_name, data = read_password_zip(artifact.path, limits=options.limits)
+        return open_bytes(data, artifact.filename or inner_name, limits=options.limits,
+                          deadline=deadline)  # fmt: skip
     return open_artifact(artifact.path, filename=artifact.filename, limits=options.limits,
                          deadline=deadline)  # fmt: skip
 
@@ -154,7 +167,9 @@ def scan_many(
                 try:
                     r = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a broken worker must not lose the batch
-                    r = _error(a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter())
+                    r = _error(
+                        a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter()
+                    )
                 if on_result:
                     on_result(r)
                 yield r
