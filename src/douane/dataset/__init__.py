@@ -1,0 +1,1 @@
+"""Building and reading the corpora douane is measured on (benign downloads, known malware)."""

@@ -1,0 +1,3 @@
+"""Shared fixtures for the source tests: the fake index."""
+
+from tests.fakeindex import fake_index  # noqa: F401  (re-exported fixture)
