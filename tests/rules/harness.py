@@ -5,6 +5,10 @@ A case is either one file (the artifact holds that single file at its root) or a
 or anything else as an sdist. Expected hits are inline comments `expect: DOU201` on the
 flagged line (several ids separated by commas), or, for files without comments, lines
 `DOU801 path/in/artifact[:line]` in an `EXPECT` file at the case root.
+
+Two more files extend a case directory: `ISSUES` (lines `KIND path detail`: archive issues
+the reader would have recorded, for DOU9xx rules) and `previous/` (a folder holding the
+previous release, scanned first and passed as the artifact's predecessor, for diff rules).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from pathlib import Path
 
 from douane.analysis.engine import analyse
-from douane.archive import Opened
+from douane.archive import ArchiveIssue, IssueKind, Opened
 from douane.domain import Artifact, ArtifactKind, Finding, Member
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,7 +34,9 @@ def load_case(case: Path) -> tuple[Opened, set[tuple[str, str, int | None]]]:
         files = [
             (p.relative_to(case).as_posix(), p)
             for p in sorted(case.rglob("*"))
-            if p.is_file() and p.name != "EXPECT"
+            if p.is_file()
+            and p.name not in ("EXPECT", "ISSUES")
+            and not p.relative_to(case).as_posix().startswith("previous/")
         ]
         exp = case / "EXPECT"
         if exp.exists():
@@ -48,15 +54,29 @@ def load_case(case: Path) -> tuple[Opened, set[tuple[str, str, int | None]]]:
             if m:
                 for rule in re.findall(r"DOU\d+", m.group(1)):
                     expected.add((rule, rel, n))
+    issues = []
+    if case.is_dir() and (case / "ISSUES").exists():
+        for raw in (case / "ISSUES").read_text().splitlines():
+            if raw.strip() and not raw.startswith("#"):
+                kind, path, detail = (raw.strip().split(" ", 2) + ["", ""])[:3]
+                issues.append(ArchiveIssue(IssueKind[kind], path, detail))
     kind = ArtifactKind.WHEEL if case.name.endswith(".wheel") else ArtifactKind.SDIST
-    opened = Opened(kind=kind, format="folder", members=tuple(members), issues=(), root="")
+    opened = Opened(
+        kind=kind, format="folder", members=tuple(members), issues=tuple(issues), root=""
+    )
     return opened, expected
 
 
 def scan_case(case: Path, name: str = "fixture-pkg", version: str = "1.0") -> list[Finding]:
     opened, _ = load_case(case)
+    previous = None
+    if case.is_dir() and (case / "previous").is_dir():
+        prev_opened, _ = load_case(case / "previous")
+        prev_artifact = Artifact(path=case / "previous", filename="previous", name=name,
+                                 version="0.9")  # fmt: skip
+        previous = analyse(prev_artifact, prev_opened).context
     artifact = Artifact(path=case, filename=case.name, name=name, version=version)
-    return analyse(artifact, opened).findings
+    return analyse(artifact, opened, previous=previous).findings
 
 
 def cases(rule_id: str, side: str) -> list[Path]:
