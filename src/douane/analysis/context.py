@@ -84,7 +84,9 @@ class FileContext:
     file_type: FileType
     where: Where
     artifact_kind: ArtifactKind
-    parsed: bool = False  # Python: did ast.parse succeed (file rules marked only_unparsed run if not)
+    parsed: bool = (
+        False  # Python: did ast.parse succeed (file rules marked only_unparsed run if not)
+    )
 
     @cached_property
     def text(self) -> str:
@@ -190,10 +192,14 @@ class PyContext:
         return snip(text)
 
     def hit(self, node: ast.AST, message: str, **kw: Any) -> Hit:
-        return Hit(message=message, line=getattr(node, "lineno", None), snippet=self.snippet(node), **kw)
+        return Hit(
+            message=message, line=getattr(node, "lineno", None), snippet=self.snippet(node), **kw
+        )
 
 
-def const_str(node: ast.AST | None, consts: dict[str, str] | None = None, depth: int = 0) -> str | None:
+def const_str(
+    node: ast.AST | None, consts: dict[str, str] | None = None, depth: int = 0
+) -> str | None:
     """Fold a string expression to its value when it is built only from constants."""
     if node is None or depth > 12:
         return None

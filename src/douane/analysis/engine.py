@@ -250,7 +250,9 @@ def analyse(
         data = fctx.member.data
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
             present = {t for t in rs.tokens if t in data}
-            active = [r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)]
+            active = [
+                r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)
+            ]
             want_setup = fctx.is_setup_py
             if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
                 tree = _parse(fctx.text, fctx.path)

@@ -53,5 +53,7 @@ class TextFormat:
         counts: dict[str, int] = {}
         for r in results:
             counts[str(r.verdict)] = counts.get(str(r.verdict), 0) + 1
-        console.print(", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "nothing scanned")
+        console.print(
+            ", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "nothing scanned"
+        )
         return buf.getvalue()

@@ -76,7 +76,9 @@ def contributions(findings: Iterable[Finding]) -> list[Contribution]:
             best[f.rule] = f
         by_file[f.file].append(f)
     out = [
-        Contribution(finding_weight(f), f"{f.rule} {f.name} ({f.where}) {f.file}:{f.line}: {f.message}")
+        Contribution(
+            finding_weight(f), f"{f.rule} {f.name} ({f.where}) {f.file}:{f.line}: {f.message}"
+        )
         for f in best.values()
         if finding_weight(f) > 0
     ]

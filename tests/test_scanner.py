@@ -1,0 +1,40 @@
+"""The scanner turns any artifact into a result: findings and a verdict, or a recorded error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from douane.domain import Verdict
+from douane.scanner import ScanOptions, local_artifact, scan_artifact, scan_many
+
+
+def test_benign_sdist_is_clean(benign_sdist: Path):
+    r = scan_artifact(local_artifact(benign_sdist))
+    assert r.verdict is Verdict.CLEAN, r.explanation
+    assert r.error is None
+    assert r.elapsed_ms > 0
+
+
+def test_garbage_file_is_error_not_clean(tmp_path: Path):
+    """Regression: an unreadable archive must never be reported as clean."""
+    bad = tmp_path / "broken-1.0.tar.gz"
+    bad.write_bytes(b"\x00garbage" * 100)
+    r = scan_artifact(local_artifact(bad))
+    assert r.verdict is Verdict.ERROR
+    assert r.error and "archive" in r.error
+
+
+def test_time_budget_gives_error(benign_sdist: Path):
+    r = scan_artifact(local_artifact(benign_sdist), ScanOptions(time_budget_s=-1))
+    assert r.verdict is Verdict.ERROR
+    assert r.error == "time budget exceeded"
+
+
+def test_scan_many_parallel_matches_serial(benign_sdist: Path, tmp_path: Path):
+    bad = tmp_path / "x.zip"
+    bad.write_bytes(b"not a zip")
+    arts = [local_artifact(benign_sdist), local_artifact(bad)] * 2
+    serial = sorted((r.filename, r.verdict) for r in scan_many(arts, jobs=1))
+    parallel = sorted((r.filename, r.verdict) for r in scan_many(arts, jobs=2))
+    assert serial == parallel
+    assert len(parallel) == 4
