@@ -91,6 +91,7 @@ class EntryKind(StrEnum):
     SYMLINK = "symlink"
     HARDLINK = "hardlink"
     SPECIAL = "special"  # character/block device, FIFO, socket
+    ENCRYPTED = "encrypted"  # a regular file whose content cannot be read without a key
 
 
 class Reader(Protocol):
@@ -101,6 +102,8 @@ class Reader(Protocol):
 
 class Sink(Protocol):
     """Where an extractor reports entries; the sink owns every policy (paths, limits, deadline)."""
+
+    limits: Limits
 
     def entry(
         self,
@@ -114,8 +117,18 @@ class Sink(Protocol):
     ) -> bool:
         """Record one entry, reading it through ``opener`` if the policy wants its bytes.
 
-        Returns False when the member's content turned out to be corrupt (already recorded).
+        ``link`` is a link's target, or what a special entry is ("FIFO"). Returns False when
+        the member's content turned out to be corrupt (already recorded as an issue).
         """
+        ...
+
+    def account(self, unpacked: int, consumed: int | None = None) -> None:
+        """Count bytes unpacked (read, or inflated and skipped) against the total and ratio
+        limits; ``consumed`` is the compressed input used so far, if the format knows it."""
+        ...
+
+    def declare(self, unpacked: int, compressed: int) -> None:
+        """Check sizes a container declares up front (a zip's directory) before reading any."""
         ...
 
     def issue(self, kind: IssueKind, path: str, detail: str) -> None: ...

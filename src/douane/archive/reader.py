@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import stat
+import zipfile
 from pathlib import Path
 
-from douane.archive.interface import Limits, Opened
+from douane.archive.collect import Collector, human, reason
+from douane.archive.folder_reader import read_folder
+from douane.archive.interface import ArchiveError, Extractor, IssueKind, Limits, Opened
+from douane.archive.sniff import expected_format, has_prefixed_zip, sniff
+from douane.archive.tar_reader import read_tar
+from douane.archive.zip_reader import read_zip
+from douane.domain import ArtifactKind, Member
 
 DEFAULT_LIMITS = Limits()
+
+EXTRACTORS: dict[str, Extractor] = {
+    "tar.gz": read_tar,
+    "tar.bz2": read_tar,
+    "tar.xz": read_tar,
+    "tar": read_tar,
+    "zip": read_zip,
+}
+
+_WHEEL_MARK = re.compile(r"[^/]+\.dist-info/WHEEL")
+_SDIST_MARK = re.compile(r"[^/]+/(PKG-INFO|setup\.py|pyproject\.toml)")
 
 
 def open_artifact(
@@ -17,7 +37,26 @@ def open_artifact(
     deadline: float | None = None,
 ) -> Opened:
     """Open a release file or an unpacked folder without extracting anything to disk."""
-    raise NotImplementedError
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ArchiveError(f"cannot open {path}: {reason(exc)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        sink = Collector(limits, deadline)
+        read_folder(path, sink)
+        return _finish(sink, ArtifactKind.FOLDER, "folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise ArchiveError(f"not a regular file or folder: {path}")
+    if info.st_size > limits.max_total_bytes:
+        raise ArchiveError(
+            f"file is {human(info.st_size)}, over the limit of {human(limits.max_total_bytes)}"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path}: {reason(exc)}") from None
+    return open_bytes(data, filename or path.name, limits=limits, deadline=deadline)
 
 
 def open_bytes(
@@ -27,12 +66,103 @@ def open_bytes(
     limits: Limits = DEFAULT_LIMITS,
     deadline: float | None = None,
 ) -> Opened:
-    """Open a release file already in memory (downloaded, or taken from a dataset sample)."""
-    raise NotImplementedError
+    """Open a release file already in memory (downloaded, or taken from a dataset sample).
+
+    The container format comes from the bytes; the name only decides the artifact kind and
+    whether the two disagree (a FORMAT_MISMATCH issue, since pip trusts the name).
+    """
+    sink = Collector(limits, deadline)
+    sink.tick()
+    fmt = sniff(data)
+    if fmt is None:
+        if not data:
+            raise ArchiveError("empty file")
+        if not has_prefixed_zip(data):
+            raise ArchiveError(f"not a recognised archive: {filename} starts with {data[:8].hex()}")
+        fmt = "zip"
+        sink.issue(
+            IssueKind.FORMAT_MISMATCH, filename, "zip directory behind unrecognised leading bytes"
+        )
+    promised = expected_format(filename)
+    if promised is not None and promised != fmt:
+        sink.issue(
+            IssueKind.FORMAT_MISMATCH, filename, f"named as {promised} but the bytes are {fmt}"
+        )
+    EXTRACTORS[fmt](data, fmt, sink)
+    return _finish(sink, _kind(filename, fmt, sink.members), fmt)
+
+
+def _finish(sink: Collector, kind: ArtifactKind, fmt: str) -> Opened:
+    if sink.entries == 0:
+        raise ArchiveError("archive is empty" if fmt != "folder" else "folder is empty")
+    corrupt = [i for i in sink.issues if i.kind is IssueKind.CORRUPT_MEMBER]
+    if corrupt and sink.intact == 0:
+        raise ArchiveError(f"corrupt archive: {corrupt[0].path}: {corrupt[0].detail}")
+    members = tuple(sink.members)
+    return Opened(
+        kind=kind,
+        format=fmt,
+        members=members,
+        issues=tuple(sink.issues),
+        root=_root(members) if kind is ArtifactKind.SDIST else "",
+    )
+
+
+def _kind(filename: str, fmt: str, members: list[Member]) -> ArtifactKind:
+    """The artifact kind from its name, checked against its real format; content decides only
+    when the name says nothing (a bare download or a renamed sample)."""
+    low = filename.lower()
+    if low.endswith(".whl"):
+        return ArtifactKind.WHEEL if fmt == "zip" else ArtifactKind.UNKNOWN
+    if low.endswith(".egg"):
+        return ArtifactKind.EGG if fmt == "zip" else ArtifactKind.UNKNOWN
+    if expected_format(low) is not None:
+        return ArtifactKind.SDIST
+    if fmt == "zip" and any(_WHEEL_MARK.fullmatch(m.path) for m in members):
+        return ArtifactKind.WHEEL
+    if any(_SDIST_MARK.fullmatch(m.path) for m in members):
+        return ArtifactKind.SDIST
+    return ArtifactKind.UNKNOWN
+
+
+def _root(members: tuple[Member, ...]) -> str:
+    tops = {m.path.split("/", 1)[0] if "/" in m.path else "" for m in members}
+    if len(tops) == 1 and "" not in tops:
+        return tops.pop() + "/"
+    return ""
 
 
 def read_password_zip(
     path: Path, password: bytes = b"infected", *, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[str, bytes]:
-    """Unwrap one dataset sample: the inner artifact's file name and its bytes, size-limited."""
-    raise NotImplementedError
+    """Unwrap one dataset sample: the inner artifact's file name and its bytes, size-limited.
+
+    Only the base name is returned, so a hostile inner name cannot point anywhere; the bytes
+    are data for :func:`open_bytes`, never written out.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as outer:
+            files = [i for i in outer.infolist() if not i.is_dir()]
+            if len(files) != 1:
+                raise ArchiveError(f"expected one file in sample {path.name}, found {len(files)}")
+            info = files[0]
+            if info.file_size > limits.max_member_bytes:
+                raise ArchiveError(
+                    f"sample {path.name} holds {human(info.file_size)}, over the limit of "
+                    f"{human(limits.max_member_bytes)}"
+                )
+            with outer.open(info, pwd=password) as inner:
+                data = inner.read(limits.max_member_bytes + 1)
+    except ArchiveError:
+        raise
+    except Exception as exc:  # wrong password, bad CRC, truncated zip...
+        raise ArchiveError(f"cannot read sample {path.name}: {reason(exc)}") from None
+    if len(data) > limits.max_member_bytes:
+        raise ArchiveError(
+            f"sample {path.name} is over the limit of {human(limits.max_member_bytes)}"
+        )
+    name = info.filename.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if name in ("", ".", ".."):
+        raise ArchiveError(f"sample {path.name} holds a file without a usable name")
+    return name, data

@@ -1,0 +1,68 @@
+"""Reads tar archives (plain, gzip, bzip2, xz) in stream mode, one member at a time."""
+
+from __future__ import annotations
+
+import tarfile
+
+from douane.archive.collect import reason
+from douane.archive.inflate import Inflater
+from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
+
+STREAM_BUFSIZE = 256 * 1024
+CODECS = {"tar.gz": "gz", "tar.bz2": "bz2", "tar.xz": "xz", "tar": "tar"}
+SPECIAL = {
+    tarfile.CHRTYPE: "character device",
+    tarfile.BLKTYPE: "block device",
+    tarfile.FIFOTYPE: "FIFO",
+}
+
+
+def read_tar(data: bytes, fmt: str, sink: Sink) -> None:
+    """Report every tar entry to the sink, reading content only as the sink asks.
+
+    Stream mode (``r|``) never seeks back, so each byte is inflated once and counted once;
+    tarfile decompression is replaced by :class:`Inflater` so limits apply while inflating.
+    Names are decoded with backslashreplace: a raw byte shows as ``\\xNN``, never a surrogate
+    that would break JSON output later.
+    """
+    source = Inflater(data, CODECS[fmt], sink)
+    last = ""
+    seen = 0
+    try:
+        with tarfile.open(
+            fileobj=source, mode="r|", bufsize=STREAM_BUFSIZE, errors="backslashreplace"
+        ) as tar:
+            while (info := tar.next()) is not None:
+                seen += 1
+                last = info.name
+                if not _report(tar, info, sink):
+                    break  # a broken stream cannot be trusted past this member
+    except ArchiveError:
+        raise
+    except Exception as exc:  # tarfile, zlib, lzma... any failure is a reading problem
+        if seen == 0:
+            raise ArchiveError(f"cannot read {fmt} archive: {reason(exc)}") from None
+        sink.issue(
+            IssueKind.CORRUPT_MEMBER,
+            last,
+            f"archive is truncated or corrupt after this member: {reason(exc)}",
+        )
+
+
+def _report(tar: tarfile.TarFile, info: tarfile.TarInfo, sink: Sink) -> bool:
+    if info.isdir():
+        return sink.entry(info.name, EntryKind.DIR)
+    if info.issym():
+        return sink.entry(info.name, EntryKind.SYMLINK, link=info.linkname)
+    if info.islnk():
+        return sink.entry(info.name, EntryKind.HARDLINK, link=info.linkname)
+    if info.type in SPECIAL:
+        return sink.entry(info.name, EntryKind.SPECIAL, link=SPECIAL[info.type])
+    # Regular files, and (as tarfile and pip treat them) members of unknown type.
+    return sink.entry(
+        info.name,
+        EntryKind.FILE,
+        size=info.size,
+        executable=bool(info.mode & 0o111),
+        opener=lambda: tar.extractfile(info),
+    )
