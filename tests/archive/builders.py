@@ -230,5 +230,51 @@ def encrypted_zip(
         )  # fmt: skip
         central += encoded
         count += 1
-    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), len(body), 0)
-    return bytes(body + central + eocd)
+    # Over 65535 entries needs the zip64 end records; the classic one then says 0xFFFF.
+    z64_at = len(body) + len(central)
+    z64 = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(central), len(body)
+    )
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, z64_at, 1)
+    short = min(count, 0xFFFF)
+    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, short, short, len(central), len(body), 0)
+    return bytes(body + central + z64 + locator + eocd)
+
+
+def many_member_tar(count: int) -> bytes:
+    """A plain tar of ``count`` empty files, headers patched in place (tarfile would take
+    seconds to write them one by one)."""
+    base = bytearray(tarfile.TarInfo("m/0000000").tobuf(format=tarfile.USTAR_FORMAT))
+    out = bytearray()
+    for i in range(count):
+        header = bytearray(base)
+        header[2:9] = b"%07d" % i
+        header[148:156] = b" " * 8
+        header[148:155] = b"%06o\0" % sum(header)
+        out += header
+    return bytes(out + bytes(1024))
+
+
+def many_member_zip(count: int) -> bytes:
+    """A stored zip of ``count`` empty files, written with struct (zipfile is slow at this)."""
+    body = bytearray()
+    central = bytearray()
+    for i in range(count):
+        name = b"m/%07d" % i
+        offset = len(body)
+        body += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0)
+        body += name
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0,
+            0o100644 << 16, offset,
+        )  # fmt: skip
+        central += name
+    # Over 65535 entries needs the zip64 end records; the classic one then says 0xFFFF.
+    z64_at = len(body) + len(central)
+    z64 = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(central), len(body)
+    )
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, z64_at, 1)
+    short = min(count, 0xFFFF)
+    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, short, short, len(central), len(body), 0)
+    return bytes(body + central + z64 + locator + eocd)

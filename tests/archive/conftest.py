@@ -44,9 +44,11 @@ class _Guard:
             )
             if writing:
                 cls._check(event, path)
+        elif event in ("os.symlink", "os.link"):
+            cls._check(event, args[1])  # (target, new link): only the link is created
         elif event in _MUTATING and args:
             cls._check(event, args[0])
-            if event in ("os.symlink", "os.link", "os.rename") and len(args) > 1:
+            if event in ("os.rename", "shutil.move") and len(args) > 1:
                 cls._check(event, args[1])
 
     @classmethod

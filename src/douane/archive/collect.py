@@ -180,8 +180,8 @@ class Collector:
         buf = bytearray()
         reader: Reader | None = None
         try:
-            reader = opener()
-            while len(buf) < want:
+            reader = opener() if want else None
+            while reader is not None and len(buf) < want:
                 chunk = reader.read(min(READ_CHUNK, want - len(buf)))
                 if not chunk:
                     break

@@ -10,6 +10,7 @@ from douane.archive.collect import reason
 from douane.archive.interface import ArchiveError, EntryKind, Sink
 
 LINK_TARGET_MAX = 1024
+CENTRAL_SIG = b"PK\x01\x02"
 SPECIAL = {
     stat.S_IFCHR: "character device",
     stat.S_IFBLK: "block device",
@@ -43,12 +44,16 @@ def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
     actually read are counted as well, because headers can lie. ``zipfile`` itself stops at
     the declared size and checks the CRC, so a lying member ends as a corrupt one.
     """
+    limits = sink.limits
+    if data.count(CENTRAL_SIG) > limits.max_members:
+        # Every directory entry starts with this signature, so the count bounds the entries
+        # zipfile would parse (and hold in memory) before we could count them ourselves.
+        raise ArchiveError(f"archive exceeds {limits.max_members} members")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception as exc:  # BadZipFile, struct.error, ValueError, MemoryError...
         raise ArchiveError(f"cannot read zip archive: {reason(exc)}") from None
-    limits = sink.limits
     if len(infos) > limits.max_members:
         raise ArchiveError(f"archive exceeds {limits.max_members} members")
     sink.declare(sum(i.file_size for i in infos if not i.is_dir()), len(data))
