@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import time
 import warnings
 from collections import defaultdict
@@ -181,6 +182,93 @@ def _parse(source: str, name: str) -> ast.Module | None:
         return None
 
 
+LARGE_FILE = 256 * 1024  # above this, parse only the top-level blocks that hold a trigger
+_BLOCK_SPLIT = 64 * 1024  # a class block bigger than this is split into its methods
+_IMPORT_LINE = re.compile(r"^(?:import|from)\s")
+_METHOD_START = re.compile(r"^(?: {4}|\t)(?:def |async def |@)")
+
+
+def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
+    """Line indexes where a statement at ``indent`` begins (approximate: tracks triple quotes
+    and decorators; a wrong split only makes a chunk fail to parse, which falls back)."""
+    starts: list[int] = []
+    in_triple: str | None = None
+    continued = False
+    for i, line in enumerate(lines):
+        if in_triple is None and not continued and line.startswith(indent) and line[len(indent) :]:
+            c = line[len(indent)]
+            if not c.isspace() and c not in "#)]}":
+                if not (starts and lines[starts[-1]].lstrip().startswith("@") and c != "@"):
+                    starts.append(i)
+        for q in ('"""', "'''"):
+            if in_triple in (None, q) and line.count(q) % 2 == 1:
+                in_triple = None if in_triple == q else q
+        continued = line.endswith("\\")
+    return starts
+
+
+def _chunks(text: str, active_tokens: set[bytes]) -> list[tuple[str, int]] | None:
+    """Source chunks (with their line offsets) of a large file worth parsing: its imports and
+    every top-level block (or method of a big class) that holds one of the active tokens.
+
+    Parsing megabytes of generated code costs seconds; the blocks that can matter are few.
+    """
+    lines = text.split("\n")
+    tokens = [t.decode("latin-1") for t in active_tokens]
+    starts = _statement_starts(lines)
+    if not starts:
+        return None
+    out: list[tuple[str, int]] = []
+    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
+    # names bound to a trigger at top level (`from os import system as run`, `s = os.system`)
+    # become triggers themselves, or the block that calls them would be skipped
+    for a, b in bounds:
+        block = "\n".join(lines[a:b])
+        if len(block) < 400 and any(t in block for t in tokens):
+            tree = _parse(block, "<chunk>")
+            for node in tree.body if tree else ():
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    tokens += [(x.asname or x.name).split(".")[0] for x in node.names]
+                elif isinstance(node, ast.Assign):
+                    tokens += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    for a, b in bounds:
+        first = lines[a]
+        block = "\n".join(lines[a:b])
+        if _IMPORT_LINE.match(first):
+            out.append((block, a))
+            continue
+        if not any(t in block for t in tokens):
+            continue
+        if len(block) > _BLOCK_SPLIT and first.startswith("class "):
+            body = lines[a:b]
+            subs = [i for i in _statement_starts(body, "    ") if i > 0]
+            sub_bounds = list(zip([0, *subs], [*subs, len(body)], strict=True))
+            for sa, sb in sub_bounds:
+                piece = "\n".join(body[sa:sb])
+                if sa == 0:
+                    out.append((piece + "\n    pass", a))
+                elif any(t in piece for t in tokens):
+                    out.append(("class _douane_chunk_:\n" + piece, a + sa - 1))
+            continue
+        out.append((block, a))
+    return out
+
+
+def _parse_chunks(text: str, active_tokens: set[bytes], name: str) -> list[ast.Module] | None:
+    chunks = _chunks(text, active_tokens)
+    if chunks is None:
+        return None
+    trees = []
+    for source, offset in chunks:
+        tree = _parse(source, name)
+        if tree is None:
+            return None  # our split was wrong somewhere: caller parses the whole file
+        if offset:
+            ast.increment_lineno(tree, offset)
+        trees.append(tree)
+    return trees
+
+
 def _setup_kwargs(tree: ast.Module, consts: dict[str, str]) -> dict[str, Any]:
     """Literal keyword arguments of the ``setup(...)`` call in setup.py."""
     for node in ast.walk(tree):
@@ -255,8 +343,15 @@ def analyse(
             ]
             want_setup = fctx.is_setup_py
             if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
-                tree = _parse(fctx.text, fctx.path)
-                if tree is not None:
+                trees = None
+                if len(data) > LARGE_FILE and not want_setup:
+                    want = {t for r in active for t in r.triggers} & present
+                    trees = _parse_chunks(fctx.text, want, fctx.path)
+                    stats["chunked"] = stats.get("chunked", 0) + (trees is not None)
+                if trees is None:
+                    tree = _parse(fctx.text, fctx.path)
+                    trees = [tree] if tree is not None else None
+                if trees is not None:
                     fctx.parsed = True
                     stats["parsed"] += 1
                     stats["parsed_bytes"] += len(data)
@@ -264,10 +359,12 @@ def analyse(
                     for r in active:
                         for t in r.nodes:
                             dispatch[t].append(r)
-                    pctx = PyContext(fctx, tree)
-                    _walk(pctx, dispatch, findings, deadline, stats)
+                    pctx = PyContext(fctx, trees[0])
+                    for tree in trees:
+                        pctx.tree = tree
+                        _walk(pctx, dispatch, findings, deadline, stats)
                     if want_setup:
-                        setup_kwargs = _setup_kwargs(tree, pctx.consts)
+                        setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
                 else:
                     stats["unparsed"] += 1
             elif active:

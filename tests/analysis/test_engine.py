@@ -1,0 +1,65 @@
+"""The engine: prefilter, chunked parsing of large files, scope tracking, rule isolation."""
+
+from __future__ import annotations
+
+from douane.analysis.engine import LARGE_FILE, analyse
+from douane.archive import Opened
+from douane.domain import Artifact, ArtifactKind, Member, Where
+
+
+def _scan(files: dict[str, str], kind: ArtifactKind = ArtifactKind.SDIST):
+    members = tuple(Member(p, t.encode(), len(t.encode())) for p, t in files.items())
+    opened = Opened(kind=kind, format="folder", members=members, issues=(), root="")
+    return analyse(Artifact(path=None, filename="x"), opened)  # type: ignore[arg-type]
+
+
+def _generated(n_classes: int) -> str:
+    parts = ["import os\nfrom os import system as run\n\nSCHEMA = {\n'a': 1,\n}\n"]
+    for i in range(n_classes):
+        parts.append(
+            f"class Model{i}(object):\n"
+            f'    """Model {i}."""\n\n'
+            f"    def __init__(self, value=None):\n"
+            f"        self.value = value  # {'x' * 60}\n\n"
+            f"    @property\n"
+            f"    def name(self):\n"
+            f"        return 'model-{i}'\n\n"
+        )
+    return "".join(parts)
+
+
+def test_large_file_parsed_in_chunks_finds_the_same_lines():
+    """Regression: multi-megabyte generated modules took seconds to parse whole."""
+    body = _generated(2000)
+    evil_class = "class Evil:\n    def go(self):\n        run('echo hi')\n"
+    text = body + evil_class + _generated(10).split("\n", 6)[-1]
+    assert len(text) > LARGE_FILE
+    analysis = _scan({"pkg/models.py": text})
+    hits = [f for f in analysis.findings if f.rule == "DOU201"]
+    expected_line = body.count("\n") + 3
+    assert [(f.line, f.where) for f in hits] == [(expected_line, Where.FUNCTION)]
+    assert analysis.stats.get("chunked") == 1
+    small = _scan({"pkg/models.py": evil_class.replace("run(", "__import__('os').system(")})
+    assert [f.line for f in small.findings if f.rule == "DOU201"] == [3]
+
+
+def test_main_guard_and_function_scopes():
+    src = (
+        "import os\n"
+        "os.system('a')\n"
+        "def f():\n"
+        "    os.system('b')\n"
+        "if __name__ == '__main__':\n"
+        "    os.system('c')\n"
+    )
+    found = {f.line: f.where for f in _scan({"pkg/mod.py": src}).findings if f.rule == "DOU201"}
+    assert found == {2: Where.IMPORT, 4: Where.FUNCTION, 6: Where.FUNCTION}
+    found = {f.line: f.where for f in _scan({"setup.py": src}).findings if f.rule == "DOU201"}
+    assert set(found.values()) == {Where.INSTALL}
+    found = {f.line: f.where for f in _scan({"tests/t.py": src}).findings if f.rule == "DOU201"}
+    assert set(found.values()) == {Where.TEST}
+
+
+def test_unparseable_python_does_not_crash():
+    analysis = _scan({"pkg/py2.py": "print 'hi'\nos.system('x')\n", "pkg/deep.py": "(" * 5000})
+    assert analysis.stats["unparsed"] >= 1
