@@ -1,0 +1,1 @@
+"""Measuring douane on labelled corpora: scan, keep every result, report recall, FPR and cost."""

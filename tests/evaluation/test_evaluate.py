@@ -1,0 +1,124 @@
+"""`douane evaluate` end to end on inert fake corpora: records, report, figures, re-made report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from douane.cli import app
+from douane.dataset.manifest import BENIGN, MALICIOUS, Sample, write_manifest
+from douane.evaluation.evaluate import EvalConfig, evaluate
+from douane.evaluation.records import read_records
+from douane.evaluation.runner import select
+from tests.archive.builders import encrypted_zip
+from tests.conftest import BENIGN_SETUP, INERT_STEALER_SETUP, make_sdist
+
+
+@pytest.fixture
+def corpora(tmp_path: Path) -> tuple[Path, Path]:
+    stealer = make_sdist(tmp_path / "inert_demo-1.0.tar.gz", {"setup.py": INERT_STEALER_SETUP})
+    wrapped = tmp_path / "inert_demo-1.0.tar.gz.zip"
+    wrapped.write_bytes(encrypted_zip([(stealer.name, stealer.read_bytes())], b"infected"))
+    tree = tmp_path / "2024-06-01-treepkg-v1.0.zip"
+    tree.write_bytes(encrypted_zip([("treepkg-1.0/setup.py", INERT_STEALER_SETUP)], b"infected"))
+    garbage = tmp_path / "garbage-1.0.tar.gz.zip"
+    garbage.write_bytes(encrypted_zip([("garbage-1.0.tar.gz", b"\0not an archive" * 10)],
+                                      b"infected"))  # fmt: skip
+    mal = [
+        Sample(MALICIOUS, "inert-demo", "1.0", stealer.name, "a" * 64, "2024-05-01",
+               "malregistry", str(wrapped), "password-zip", "g1"),
+        Sample(MALICIOUS, "treepkg", "1.0", "2024-06-01-treepkg-v1.0", "b" * 64, "2024-06-01",
+               "datadog:malicious_intent", str(tree), "password-zip-tree", "g2"),
+        Sample(MALICIOUS, "garbage", "1.0", "garbage-1.0.tar.gz", "c" * 64, "2023-01-01",
+               "malregistry", str(garbage), "password-zip", "g3"),
+        Sample(MALICIOUS, "labelonly", "1.0", "", "", "2024-01-01", "osv:MAL-1"),
+    ]  # fmt: skip
+    write_manifest(mal, tmp_path / "mal" / "manifest.csv")
+    benign_dir = tmp_path / "benign"
+    benign_dir.mkdir()
+    with (benign_dir / "manifest.csv").open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["name", "version", "filename", "sha256", "size", "upload_time", "stratum",
+                    "kind", "path"])  # fmt: skip
+        for i, stratum in enumerate(["popular", "longtail", "longtail"]):
+            p = make_sdist(benign_dir / f"tidy{i}-1.0.tar.gz", {"setup.py": BENIGN_SETUP},
+                           root=f"tidy{i}-1.0")  # fmt: skip
+            w.writerow([f"tidy{i}", "1.0", p.name, f"{i}" * 64, p.stat().st_size,
+                        "2025-01-01T00:00:00", stratum, "sdist", str(p)])  # fmt: skip
+    return tmp_path / "mal" / "manifest.csv", benign_dir / "manifest.csv"
+
+
+def test_evaluate_writes_one_record_per_artifact_and_a_report(corpora, tmp_path):
+    mal, ben = corpora
+    out = tmp_path / "eval"
+    report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1))
+    records = list(read_records(out / "results.jsonl"))
+    assert len(records) == 6  # 3 scannable malware + 3 benign; the label-only row is not scanned
+    assert report["selection"]["label_only"] == {MALICIOUS: 1, BENIGN: 0}
+    by_name = {r.name: r for r in records}
+    assert by_name["garbage"].verdict == "error" and by_name["garbage"].error
+    assert by_name["treepkg"].verdict != "error", by_name["treepkg"].error  # tree shim works
+    # the report's counts are the records' counts, errors apart
+    op = report["summary"]["operating_points"]["flagged"]
+    mal_scored = [r for r in records if r.label == MALICIOUS and not r.is_error]
+    assert op["tp"] == sum(r.flagged for r in mal_scored)
+    assert op["tp"] + op["fn"] == len(mal_scored) == 2
+    assert op["malicious_errors"] == 1
+    assert op["fp"] == sum(r.flagged for r in records if r.label == BENIGN)
+    assert set(report["summary"]["by_stratum"]) == {"popular", "longtail"}
+    for name in ("report.json", "report.md", "recall_vs_fpr.png", "rule_hits.png"):
+        assert (out / name).stat().st_size > 0
+    md = (out / "report.md").read_text()
+    assert "## Flagged benign files" in md and "## Scan errors (1)" in md
+    assert (out / "recall_vs_fpr.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_since_keeps_only_recent_malware(corpora):
+    from douane.dataset.manifest import read_manifest
+
+    mal, ben = (read_manifest(p) for p in corpora)
+    sel = select(mal, ben, since=date(2024, 5, 15))
+    assert sorted(s.name for s in sel.samples if s.label == MALICIOUS) == ["treepkg"]
+    assert sel.before_since == 2
+    assert len([s for s in sel.samples if s.label == BENIGN]) == 3
+
+
+def test_limits_take_a_seeded_random_subset(corpora):
+    from douane.dataset.manifest import read_manifest
+
+    mal, ben = (read_manifest(p) for p in corpora)
+    a = select(mal, ben, limit_benign=2, seed=3)
+    b = select(mal, ben, limit_benign=2, seed=3)
+    assert [s.name for s in a.samples] == [s.name for s in b.samples]
+    assert sum(s.label == BENIGN for s in a.samples) == 2 and a.limited == {BENIGN: 1}
+
+
+def test_cli_evaluate_then_report_only(corpora, tmp_path):
+    mal, ben = corpora
+    out = tmp_path / "cli-eval"
+    runner = CliRunner()
+    res = runner.invoke(app, ["evaluate", "--malicious", str(mal), "--benign", str(ben),
+                              "--out", str(out), "--jobs", "2", "--rules-only"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    first = json.loads((out / "report.json").read_text())
+    assert first["meta"]["scoring"].startswith("rules weighting")
+    res = runner.invoke(app, ["evaluate", "--report-only", "--out", str(out),
+                              "--since", "2024-05-15"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    again = json.loads((out / "report.json").read_text())
+    assert again["summary"]["verdicts"]["malicious"]["total"] == 1  # only treepkg is that recent
+    assert again["summary"]["verdicts"]["benign"] == first["summary"]["verdicts"]["benign"]
+
+
+def test_cli_evaluate_bad_manifest_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n")
+    res = CliRunner().invoke(app, ["evaluate", "-m", str(bad), "-b", str(bad),
+                                   "--out", str(tmp_path / "o")])  # fmt: skip
+    assert res.exit_code == 2
+    assert "missing columns" in res.output
