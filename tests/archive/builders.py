@@ -278,3 +278,18 @@ def many_member_zip(count: int) -> bytes:
     short = min(count, 0xFFFF)
     eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, short, short, len(central), len(body), 0)
     return bytes(body + central + z64 + locator + eocd)
+
+
+def longname_chain_tar(links: int) -> bytes:
+    """A tar whose first member hides behind ``links`` chained GNU long-name headers, which
+    tarfile resolves recursively (a RecursionError, not a crash, is the expected outcome)."""
+    out = bytearray()
+    for _ in range(links):
+        info = tarfile.TarInfo("././@LongLink")
+        info.type = tarfile.GNUTYPE_LONGNAME
+        name = b"pkg-1.0/" + b"n" * 100 + b"\0"
+        info.size = len(name)
+        out += info.tobuf(format=tarfile.GNU_FORMAT)
+        out += name + bytes(-len(name) % 512)
+    out += tar_header("pkg-1.0/x.py", 0)
+    return bytes(out + bytes(1024))

@@ -20,6 +20,7 @@ from tests.archive.builders import (
     MiB,
     encrypted_zip,
     lie_about_size,
+    longname_chain_tar,
     many_member_tar,
     many_member_zip,
     overlapping_zip,
@@ -458,3 +459,10 @@ def test_multi_member_gzip_is_read_whole():
 
     assert opened.issues == ()
     assert len(opened.members) == 3
+
+
+def test_chained_long_name_headers_end_in_an_archive_error():
+    """tarfile follows GNU long-name headers recursively; thousands of them must become a
+    RecursionError turned into ArchiveError, not a crashed scan."""
+    with pytest.raises(ArchiveError, match="cannot read tar archive"):
+        open_bytes(longname_chain_tar(5000), "pkg-1.0.tar")

@@ -177,22 +177,24 @@ class Collector:
             want = limits.head_bytes
         want = min(want, size)
 
-        buf = bytearray()
+        parts: list[bytes] = []
+        got = 0
         reader: Reader | None = None
         try:
             reader = opener() if want else None
-            while reader is not None and len(buf) < want:
-                chunk = reader.read(min(READ_CHUNK, want - len(buf)))
+            while reader is not None and got < want:
+                chunk = reader.read(min(READ_CHUNK, want - got))
                 if not chunk:
                     break
-                buf += chunk
+                parts.append(chunk)
+                got += len(chunk)
                 self.tick()
         except ArchiveError:
             raise
         except Exception as exc:  # any library failure on one member is evidence
             self.issue(IssueKind.CORRUPT_MEMBER, raw_name, f"cannot read: {reason(exc)}")
-            if buf:
-                self.members.append(Member(path, bytes(buf), size, True, executable))
+            if parts:
+                self.members.append(Member(path, b"".join(parts), size, True, executable))
             return False
         finally:
             close = getattr(reader, "close", None)
@@ -200,7 +202,7 @@ class Collector:
                 with contextlib.suppress(Exception):  # closing a broken stream may fail too
                     close()
 
-        data = bytes(buf)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         if len(data) < want:
             self.issue(
                 IssueKind.CORRUPT_MEMBER,

@@ -1,16 +1,17 @@
-"""Streaming decompression with every unpacked byte counted, so a bomb stops at the limit."""
+"""Forward-only decompressing reader with every unpacked byte counted, so a bomb stops at the limit."""
 
 from __future__ import annotations
 
 import bz2
+import io
 import lzma
 import zlib
 from typing import Any
 
 from douane.archive.interface import Sink
 
-IN_CHUNK = 64 * 1024
-DEFAULT_READ = 1 << 20
+IN_CHUNK = 64 * 1024  # compressed bytes fed per step
+OUT_CHUNK = 64 * 1024  # least unpacked bytes produced per step
 MAGIC = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 
 
@@ -19,12 +20,15 @@ class CorruptStream(Exception):
 
 
 class Inflater:
-    """A read-only file object over compressed bytes in memory, for ``tarfile``'s stream mode.
+    """A read-only, forward-only file object over compressed bytes in memory, for tarfile.
 
-    Decompresses at most what each ``read`` asks for (the rest of the input waits), reports
-    every output byte to the sink (which enforces total size, ratio and deadline), and reads
-    concatenated streams (multi-member gzip) the way ``gzip``/``tar`` do. Codec "tar" passes
-    plain tar bytes through with the same accounting.
+    Decompresses only as far as reads require (the rest of the input waits), reports every
+    unpacked byte to the sink (which enforces total size, ratio and deadline), and reads
+    concatenated streams (multi-member gzip) as gzip and tar do. ``seek`` moves forward only,
+    by inflating and discarding, so tarfile's random-access mode runs as a single pass: every
+    byte is inflated once and counted once, as in its ``r|`` stream mode, without that mode's
+    buffer copying on each 512-byte header read. Codec "tar" serves plain tar bytes with the
+    same accounting.
     """
 
     def __init__(self, data: bytes, codec: str, sink: Sink) -> None:
@@ -33,9 +37,12 @@ class Inflater:
         self._data = memoryview(data)
         self._codec = codec
         self._sink = sink
-        self._pos = 0  # input fed to the decompressor so far
+        self._in = 0  # compressed input fed so far
         self._done = False
         self._dec: Any = self._new() if codec != "tar" else None
+        self._buf = b""  # unpacked, not yet read
+        self._off = 0
+        self._pos = 0  # position in the unpacked stream
 
     def _new(self) -> Any:
         if self._codec == "gz":
@@ -44,20 +51,71 @@ class Inflater:
             return bz2.BZ2Decompressor()
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
 
+    # --- file object interface used by tarfile ---------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # forward only; a backward seek raises
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            pos += self._pos
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of a stream")
+        if pos < self._pos:
+            raise io.UnsupportedOperation("backward seek in a forward-only stream")
+        while self._pos < pos:
+            if not self.read(min(pos - self._pos, 1 << 20)):
+                break  # past the end: the next read returns b"", as with a real file
+        return self._pos
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while chunk := self.read(1 << 20):
+                parts.append(chunk)
+            return b"".join(parts)
+        buf, off = self._buf, self._off
+        if len(buf) - off >= n:
+            self._off = off + n
+            self._pos += n
+            return buf[off : off + n]
+        parts = [buf[off:]]
+        got = len(buf) - off
+        self._buf, self._off = b"", 0
+        while got < n:
+            chunk = self._produce(max(n - got, OUT_CHUNK))
+            if not chunk:
+                break
+            take = n - got
+            if len(chunk) > take:
+                parts.append(chunk[:take])
+                self._buf, self._off = chunk, take
+                got = n
+            else:
+                parts.append(chunk)
+                got += len(chunk)
+        self._pos += got
+        return b"".join(parts)
+
+    # --- decompression ---------------------------------------------------------------------
+
     def consumed(self) -> int:
         """Compressed bytes used so far (the ratio's denominator)."""
         if self._codec == "gz":
-            return self._pos - len(self._dec.unconsumed_tail)
-        return self._pos
+            return self._in - len(self._dec.unconsumed_tail)
+        return self._in
 
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            n = DEFAULT_READ
-        if n == 0:
-            return b""
+    def _produce(self, n: int) -> bytes:
+        """Up to ``n`` more unpacked bytes, counted against the limits; b"" at the end."""
         if self._dec is None:
-            out = bytes(self._data[self._pos : self._pos + n])
-            self._pos += len(out)
+            out = bytes(self._data[self._in : self._in + n])
+            self._in += len(out)
             if out:
                 self._sink.account(len(out))
             return out
@@ -67,8 +125,8 @@ class Inflater:
         return out
 
     def _take(self) -> memoryview:
-        chunk = self._data[self._pos : self._pos + IN_CHUNK]
-        self._pos += len(chunk)
+        chunk = self._data[self._in : self._in + IN_CHUNK]
+        self._in += len(chunk)
         return chunk
 
     def _inflate(self, n: int) -> bytes:
@@ -84,13 +142,14 @@ class Inflater:
             if out:
                 return out
             if not fed and not dec.eof:
-                raise CorruptStream(f"compressed stream is truncated after {self._pos} bytes")
+                raise CorruptStream(f"compressed stream is truncated after {self._in} bytes")
         return b""
 
     def _next_stream(self, unused: bytes) -> None:
         """After one stream ends: start the next concatenated one, or stop (trailing padding)."""
-        self._pos -= len(unused)
-        if self._data[self._pos : self._pos + len(MAGIC[self._codec])] == MAGIC[self._codec]:
+        self._in -= len(unused)
+        magic = MAGIC[self._codec]
+        if self._data[self._in : self._in + len(magic)] == magic:
             self._dec = self._new()
         else:
             self._done = True

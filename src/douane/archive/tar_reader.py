@@ -8,7 +8,6 @@ from douane.archive.collect import reason
 from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
 
-STREAM_BUFSIZE = 256 * 1024
 CODECS = {"tar.gz": "gz", "tar.bz2": "bz2", "tar.xz": "xz", "tar": "tar"}
 SPECIAL = {
     tarfile.CHRTYPE: "character device",
@@ -20,8 +19,9 @@ SPECIAL = {
 def read_tar(data: bytes, fmt: str, sink: Sink) -> None:
     """Report every tar entry to the sink, reading content only as the sink asks.
 
-    Stream mode (``r|``) never seeks back, so each byte is inflated once and counted once;
-    tarfile decompression is replaced by :class:`Inflater` so limits apply while inflating.
+    tarfile reads from an :class:`Inflater`, which only moves forward: one pass, each byte
+    inflated once and counted against the limits while inflating, never the whole archive
+    unpacked in memory (tarfile's own decompression would not apply our limits).
     Names are decoded with backslashreplace: a raw byte shows as ``\\xNN``, never a surrogate
     that would break JSON output later.
     """
@@ -29,9 +29,7 @@ def read_tar(data: bytes, fmt: str, sink: Sink) -> None:
     last = ""
     seen = 0
     try:
-        with tarfile.open(
-            fileobj=source, mode="r|", bufsize=STREAM_BUFSIZE, errors="backslashreplace"
-        ) as tar:
+        with tarfile.open(fileobj=source, mode="r:", errors="backslashreplace") as tar:
             while (info := tar.next()) is not None:
                 seen += 1
                 last = info.name
