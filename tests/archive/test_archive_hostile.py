@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import os
 import random
 import tarfile
 import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -466,3 +469,43 @@ def test_chained_long_name_headers_end_in_an_archive_error():
     RecursionError turned into ArchiveError, not a crashed scan."""
     with pytest.raises(ArchiveError, match="cannot read tar archive"):
         open_bytes(longname_chain_tar(5000), "pkg-1.0.tar")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_bzip2_and_lzma_zip_members_are_read(method: int):
+    source = b"import os\n" * 50_000
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        zf.writestr("pkg/__init__.py", source)
+        zf.writestr("pkg/data.bin", bytes(range(256)) * 4096)
+
+    opened = open_bytes(buf.getvalue(), "pkg-1.0-py3-none-any.whl")
+
+    assert opened.issues == ()
+    assert opened.member("pkg/__init__.py").data == source
+    assert opened.member("pkg/data.bin").data == bytes(range(256)) * 16
+
+
+def test_bzip2_zip_member_lying_about_its_size_stays_small_in_memory():
+    """zipfile inflates bzip2 members without an output bound; a member declaring 100 bytes
+    whose few-KiB stream unpacks to 256 MiB must not be inflated whole."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_BZIP2) as zf:
+        zf.writestr("pkg/ok.py", b"x = 1\n")
+        with zf.open("pkg/payload.py", "w", force_zip64=True) as f:
+            chunk = b"\0" * MiB
+            for _ in range(256):
+                f.write(chunk)
+    data = lie_about_size(buf.getvalue(), "pkg/payload.py", 100)
+
+    tracemalloc.start()
+    try:
+        opened = open_bytes(data, "pkg-1.0-py3-none-any.whl")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert [(i.kind, i.path) for i in opened.issues] == [
+        (IssueKind.CORRUPT_MEMBER, "pkg/payload.py")
+    ]
+    assert peak < 16 * MiB

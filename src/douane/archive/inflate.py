@@ -12,7 +12,9 @@ from douane.archive.interface import Sink
 
 IN_CHUNK = 64 * 1024  # compressed bytes fed per step
 OUT_CHUNK = 64 * 1024  # least unpacked bytes produced per step
+OUT_MAX = 1 << 20  # most unpacked bytes produced per step, so limits are checked that often
 MAGIC = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+RAW_CODECS = ("bz2-single", "lzma-raw")  # one stream, no magic (zip members)
 
 
 class CorruptStream(Exception):
@@ -31,12 +33,22 @@ class Inflater:
     same accounting.
     """
 
-    def __init__(self, data: bytes, codec: str, sink: Sink) -> None:
-        if codec not in MAGIC and codec != "tar":
+    def __init__(
+        self,
+        data: bytes | memoryview,
+        codec: str,
+        sink: Sink,
+        *,
+        compressed_total: int | None = None,
+        filters: list[dict[str, Any]] | None = None,
+    ) -> None:
+        if codec not in MAGIC and codec not in RAW_CODECS and codec != "tar":
             raise ValueError(f"unknown codec {codec!r}")
         self._data = memoryview(data)
         self._codec = codec
         self._sink = sink
+        self._compressed_total = compressed_total  # ratio base when this is one zip member
+        self._filters = filters
         self._in = 0  # compressed input fed so far
         self._done = False
         self._dec: Any = self._new() if codec != "tar" else None
@@ -45,10 +57,13 @@ class Inflater:
         self._pos = 0  # position in the unpacked stream
 
     def _new(self) -> Any:
-        if self._codec == "gz":
+        codec = self._codec
+        if codec == "gz":
             return zlib.decompressobj(31)
-        if self._codec == "bz2":
+        if codec in ("bz2", "bz2-single"):
             return bz2.BZ2Decompressor()
+        if codec == "lzma-raw":
+            return lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=self._filters)
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
 
     # --- file object interface used by tarfile ---------------------------------------------
@@ -89,7 +104,7 @@ class Inflater:
         got = len(buf) - off
         self._buf, self._off = b"", 0
         while got < n:
-            chunk = self._produce(max(n - got, OUT_CHUNK))
+            chunk = self._produce(min(max(n - got, OUT_CHUNK), OUT_MAX))
             if not chunk:
                 break
             take = n - got
@@ -121,7 +136,7 @@ class Inflater:
             return out
         out = self._inflate(n)
         if out:
-            self._sink.account(len(out), self.consumed())
+            self._sink.account(len(out), self._compressed_total or self.consumed())
         return out
 
     def _take(self) -> memoryview:
@@ -148,8 +163,8 @@ class Inflater:
     def _next_stream(self, unused: bytes) -> None:
         """After one stream ends: start the next concatenated one, or stop (trailing padding)."""
         self._in -= len(unused)
-        magic = MAGIC[self._codec]
-        if self._data[self._in : self._in + len(magic)] == magic:
+        magic = MAGIC.get(self._codec)
+        if magic and self._data[self._in : self._in + len(magic)] == magic:
             self._dec = self._new()
         else:
             self._done = True

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import lzma
 import stat
+import struct
 import zipfile
+import zlib
 
 from douane.archive.collect import reason
+from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, Sink
 
 LINK_TARGET_MAX = 1024
@@ -59,10 +63,10 @@ def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
     sink.declare(sum(i.file_size for i in infos if not i.is_dir()), len(data))
     with archive:
         for info in infos:
-            _report(archive, info, sink, len(data))
+            _report(archive, info, sink, data)
 
 
-def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, compressed: int) -> None:
+def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes) -> None:
     name = info.filename
     mode = info.external_attr >> 16
     kind = stat.S_IFMT(mode)
@@ -75,13 +79,59 @@ def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, compres
     elif info.flag_bits & 0x1:
         sink.entry(name, EntryKind.ENCRYPTED, size=info.file_size)
     else:
+        if info.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+            opener = lambda: _bounded(data, info, sink)  # noqa: E731
+        else:
+            opener = lambda: Metered(archive.open(info), sink, len(data))  # noqa: E731
         sink.entry(
             name,
             EntryKind.FILE,
             size=info.file_size,
             executable=bool(mode & 0o111),
-            opener=lambda: Metered(archive.open(info), sink, compressed),
+            opener=opener,
         )
+
+
+class _CrcChecked:
+    """Serves at most the declared size of a member and checks its CRC once all is read."""
+
+    def __init__(self, stream: Inflater, info: zipfile.ZipInfo) -> None:
+        self._stream = stream
+        self._left = info.file_size
+        self._expected = info.CRC
+        self._crc = 0
+
+    def read(self, n: int, /) -> bytes:
+        data = self._stream.read(min(n, self._left))
+        self._left -= len(data)
+        self._crc = zlib.crc32(data, self._crc)
+        if self._left == 0 and self._crc != self._expected:
+            raise zipfile.BadZipFile("Bad CRC-32")
+        return data
+
+
+def _bounded(data: bytes, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
+    """Read a bzip2 or LZMA member through our own decompressor.
+
+    zipfile inflates these without an output bound (one call on a few KiB of bzip2 can yield
+    gigabytes before it trims to the declared size), so they go through :class:`Inflater`,
+    which never produces more than a bounded step before the limits are checked.
+    """
+    at = info.header_offset
+    if bytes(data[at : at + 4]) != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_len + extra_len
+    raw = memoryview(data)[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_BZIP2:
+        stream = Inflater(raw, "bz2-single", sink, compressed_total=len(data))
+    else:  # zip's LZMA: version (2 bytes), properties size (2), properties, raw LZMA1 data
+        (props,) = struct.unpack_from("<H", raw, 2)
+        filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, bytes(raw[4 : 4 + props]))]
+        stream = Inflater(
+            raw[4 + props :], "lzma-raw", sink, compressed_total=len(data), filters=filters
+        )
+    return _CrcChecked(stream, info)
 
 
 def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
