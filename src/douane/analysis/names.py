@@ -506,7 +506,7 @@ def classify(name: str, idx: PopularIndex, *, exempt_known: bool = True) -> Name
     p = idx.imports.get(n)
     if p is not None:
         return NameMatch(name, p, idx.rank[p], Form.IMPORT_NAME,
-                         f"`{n}` is what `{p}` is imported as", Tier.STRONG)  # fmt: skip
+                         f"`{name}` is what `{p}` is imported as", Tier.STRONG)  # fmt: skip
     # 3. separator games: same letters, other separators
     p = idx.squashed.get(squash(n))
     if p is not None and p != n:
@@ -795,47 +795,41 @@ def name_reads_like_internal_package(ctx: ArtifactContext) -> Iterator[Hit]:
 
 
 # -- first release with a very high version -----------------------------------------------------
+#
+# Not registered as a rule yet: it needs to know that the index holds no earlier release, which
+# neither the Artifact nor the fixture harness can say today. Once the scanner fills
+# ``prior_releases`` (see ``prior_release_count``) and the harness can set it for a fixture, wrap
+# ``first_release_with_high_version`` in ``@artifact_rule("DOU1107",
+# "first_release_with_high_version", family=Family.TYPOSQUATTING, severity=Severity.MEDIUM,
+# confidence=Confidence.MEDIUM)``.
 
-# How many releases the index held before this one: None (unknown: local files, dataset
-# samples) keeps the rule silent. The scanner fills it when the index was asked (see
-# ``prior_release_count``).
 HIGH_FIRST_VERSION = 10
 
 
 def prior_release_count(ctx: ArtifactContext) -> int | None:
-    """Hook for the scanner: the number of earlier releases of this project on the index, read
-    from ``ctx.prior_releases`` or ``ctx.artifact.prior_releases`` when either exists (the
-    source layer knows it from the release list it resolved the artifact from)."""
+    """How many releases the index held before this one; None when unknown (local files,
+    dataset samples), which keeps the check silent. Read from ``ctx.prior_releases`` or
+    ``ctx.artifact.prior_releases`` when the scanner or the source sets either (the source
+    knows it from the release list it resolved the artifact from)."""
     for holder in (ctx, ctx.artifact):
         value = getattr(holder, "prior_releases", None)
-        if isinstance(value, int):
+        if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
 
 
 def _is_calendar_version(v: Version) -> bool:
-    major = v.release[0] if v.release else 0
-    return 2000 <= major <= 2100 or (
-        v.release[1:2] and 20 <= major <= 40 and 1 <= v.release[1] <= 12
-    )
+    rel = v.release or (0,)
+    if 2000 <= rel[0] <= 2100:
+        return True
+    return len(rel) > 1 and 20 <= rel[0] <= 40 and 1 <= rel[1] <= 12  # YY.MM
 
 
-def _is_all_nines(major: int) -> bool:
-    return major >= 99 and set(str(major)) == {"9"}  # 99.x / 999.x: the metadata family's case
-
-
-@artifact_rule(
-    "DOU1107",
-    "first_release_with_high_version",
-    family=Family.TYPOSQUATTING,
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-)
 def first_release_with_high_version(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: flags the first release a project ever published when its version is
-    already high (major 10 or more, not a calendar version like 2024.1), once the index has
-    told the scanner there was no earlier release. Versions made of nines (99.x, 999.x) are
-    left to the metadata rules.
+    already high (major 10 or more, not a calendar version like 2024.1 or 24.06), once the index
+    has told the scanner there was no earlier release. Versions made only of nines (99.x,
+    999.x) are left to the metadata rules, which flag them whatever the history.
 
     Why it matters: dependency confusion needs the public copy of a private name to win the
     version comparison, so the probe is published once with an inflated version; honest
@@ -853,7 +847,7 @@ def first_release_with_high_version(ctx: ArtifactContext) -> Iterator[Hit]:
     except InvalidVersion:
         return
     major = v.release[0] if v.release else 0
-    if major < HIGH_FIRST_VERSION or _is_calendar_version(v) or _is_all_nines(major):
+    if major < HIGH_FIRST_VERSION or _is_calendar_version(v) or set(str(major)) == {"9"}:
         return
     yield Hit(message=f"first release of the project, already at version {v}",
               snippet=f"Version: {raw}", file=ctx.artifact.filename, where=Where.METADATA)  # fmt: skip
