@@ -215,7 +215,7 @@ def parse_name_list(text: str) -> list[str]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        field = re.split(r"[\t,; ]", line, maxsplit=1)[0].strip().strip('"')
+        field = re.split(r"[\t,;]", line, maxsplit=1)[0].strip().strip('"')
         if field.lower() in ("name", "project") or not _VALID_NAME.match(field):
             continue
         canon = canonicalize_name(field)
