@@ -60,6 +60,8 @@ class _Guard:
         except (TypeError, ValueError, OSError):
             cls.violations.append(f"{event} {path!r}")
             return
+        if where == Path(os.devnull):
+            return  # subprocess.DEVNULL
         if "__pycache__" in where.parts:
             return  # the interpreter caching bytecode of a module imported late
         if cls.allowed not in where.parents and where != cls.allowed:

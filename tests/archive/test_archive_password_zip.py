@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -71,6 +73,30 @@ def test_plain_zip_sample_is_read_too(tmp_path: Path):
 def test_not_a_zip_is_an_archive_error(tmp_path: Path):
     sample = tmp_path / "s.zip"
     sample.write_bytes(b"garbage")
+
+    with pytest.raises(ArchiveError, match="cannot read sample"):
+        read_password_zip(sample)
+
+
+@pytest.mark.parametrize("system_unzip", [True, False])
+def test_big_sample_reads_the_same_with_or_without_system_unzip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system_unzip: bool
+):
+    """Big samples may be decrypted by ``unzip -p`` for speed; the bytes must not differ."""
+    if system_unzip and shutil.which("unzip") is None:
+        pytest.skip("no unzip on this machine")
+    if not system_unzip:
+        monkeypatch.setattr(shutil, "which", lambda _name: None)
+    inner = random.Random(7).randbytes(200_000)
+    sample = tmp_path / "big-1.0.tar.gz.zip"
+    sample.write_bytes(encrypted_zip([("big-1.0.tar.gz", inner)], b"infected"))
+
+    assert read_password_zip(sample) == ("big-1.0.tar.gz", inner)
+
+
+def test_big_sample_with_wrong_password_fails_on_both_paths(tmp_path: Path):
+    sample = tmp_path / "s.zip"
+    sample.write_bytes(encrypted_zip([("big.tar.gz", bytes(200_000))], b"other"))
 
     with pytest.raises(ArchiveError, match="cannot read sample"):
         read_password_zip(sample)

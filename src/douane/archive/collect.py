@@ -128,9 +128,9 @@ class Collector:
             EntryKind.DIR: "directory",
         }.get(entry, str(entry))
         if kind is IssueKind.ABSOLUTE_PATH:
-            detail = f"absolute path ({what}); never written outside the unpack folder"
+            detail = f"absolute path ({what}): a naive unpacker writes it outside its folder"
         elif kind is IssueKind.PATH_TRAVERSAL:
-            detail = f"'..' in the path ({what}) would escape the unpack folder"
+            detail = f"'..' in the path ({what}) escapes the unpack folder"
         else:
             depth = len([p for p in raw_name.replace("\\", "/").split("/") if p not in ("", ".")])
             detail = f"{depth} path components, over the limit of {self.limits.max_depth}; skipped"

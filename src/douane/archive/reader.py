@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import stat
+import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 from douane.archive.collect import Collector, human, reason
@@ -132,13 +136,20 @@ def _root(members: tuple[Member, ...]) -> str:
     return ""
 
 
+FAST_UNWRAP_BYTES = 64 * 1024  # above this, decrypt with the system's unzip when it has one
+UNZIP_TIMEOUT_S = 120
+
+
 def read_password_zip(
     path: Path, password: bytes = b"infected", *, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[str, bytes]:
     """Unwrap one dataset sample: the inner artifact's file name and its bytes, size-limited.
 
     Only the base name is returned, so a hostile inner name cannot point anywhere; the bytes
-    are data for :func:`open_bytes`, never written out.
+    are data for :func:`open_bytes`, never written out. zipfile decrypts ZipCrypto in pure
+    Python (about 1 µs a byte); big samples go through ``unzip -p`` (to a pipe, never to
+    disk) when the system has it, checked against the declared size and CRC, and fall back to
+    zipfile on any disagreement.
     """
     path = Path(path)
     try:
@@ -152,8 +163,12 @@ def read_password_zip(
                     f"sample {path.name} holds {human(info.file_size)}, over the limit of "
                     f"{human(limits.max_member_bytes)}"
                 )
-            with outer.open(info, pwd=password) as inner:
-                data = inner.read(limits.max_member_bytes + 1)
+            data = None
+            if info.compress_size > FAST_UNWRAP_BYTES:
+                data = _unzip_to_memory(path, password, info)
+            if data is None:
+                with outer.open(info, pwd=password) as inner:
+                    data = inner.read(limits.max_member_bytes + 1)
     except ArchiveError:
         raise
     except Exception as exc:  # wrong password, bad CRC, truncated zip...
@@ -166,3 +181,29 @@ def read_password_zip(
     if name in ("", ".", ".."):
         raise ArchiveError(f"sample {path.name} holds a file without a usable name")
     return name, data
+
+
+def _unzip_to_memory(path: Path, password: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The sample's one member through ``unzip -p`` (C speed), or None to use zipfile.
+
+    Reads at most the declared size plus one byte, and accepts the result only if unzip
+    succeeded and the bytes match the declared size and CRC.
+    """
+    unzip = shutil.which("unzip")
+    if unzip is None:
+        return None
+    command = [unzip, "-p", "-P", password, os.fsencode(path.resolve())]  # never "-..."
+    try:
+        with subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ) as proc:
+            data = proc.stdout.read(info.file_size + 1) if proc.stdout else b""
+            if len(data) > info.file_size:
+                proc.kill()
+                return None
+            code = proc.wait(timeout=UNZIP_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if code != 0 or len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
