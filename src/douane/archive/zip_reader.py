@@ -46,7 +46,8 @@ def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
     Declared sizes are checked before anything is inflated (a bomb's directory usually tells
     on it, including overlapping-entry bombs whose entries all point at the same data); bytes
     actually read are counted as well, because headers can lie. ``zipfile`` itself stops at
-    the declared size and checks the CRC, so a lying member ends as a corrupt one.
+    the declared size and checks the CRC, so a lying member ends as a corrupt one. Unix mode
+    bits are read whatever system wrote the zip, as pip does when it unpacks.
     """
     limits = sink.limits
     if data.count(CENTRAL_SIG) > limits.max_members:
@@ -73,23 +74,27 @@ def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: b
     if info.is_dir() or kind == stat.S_IFDIR:
         sink.entry(name, EntryKind.DIR)
     elif kind == stat.S_IFLNK:
-        sink.entry(name, EntryKind.SYMLINK, link=_link_target(archive, info))
+        sink.entry(name, EntryKind.SYMLINK, link=_link_target(archive, info, sink, data))
     elif kind in SPECIAL:
         sink.entry(name, EntryKind.SPECIAL, link=SPECIAL[kind])
     elif info.flag_bits & 0x1:
         sink.entry(name, EntryKind.ENCRYPTED, size=info.file_size)
     else:
-        if info.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
-            opener = lambda: _bounded(data, info, sink)  # noqa: E731
-        else:
-            opener = lambda: Metered(archive.open(info), sink, len(data))  # noqa: E731
         sink.entry(
             name,
             EntryKind.FILE,
             size=info.file_size,
             executable=bool(mode & 0o111),
-            opener=opener,
+            opener=lambda: _open(archive, info, sink, data),
         )
+
+
+def _open(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes
+) -> Metered | _CrcChecked:
+    if info.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        return _bounded(data, info, sink)
+    return Metered(archive.open(info), sink, len(data))
 
 
 class _CrcChecked:
@@ -108,6 +113,9 @@ class _CrcChecked:
         if self._left == 0 and self._crc != self._expected:
             raise zipfile.BadZipFile("Bad CRC-32")
         return data
+
+    def close(self) -> None:
+        """Nothing to release: the compressed bytes are a view of the archive in memory."""
 
 
 def _bounded(data: bytes, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
@@ -134,13 +142,18 @@ def _bounded(data: bytes, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
     return _CrcChecked(stream, info)
 
 
-def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes) -> str:
     """A zip symlink stores its target as the member's content (Info-ZIP convention)."""
     if info.flag_bits & 0x1:
         return "(encrypted target)"
     try:
-        with archive.open(info) as f:
-            raw = f.read(LINK_TARGET_MAX)
+        member = _open(archive, info, sink, data)
+        try:
+            raw = member.read(LINK_TARGET_MAX)
+        finally:
+            member.close()
+    except ArchiveError:
+        raise
     except Exception as exc:
         return f"(unreadable target: {reason(exc)})"
     return raw.decode("utf-8", "backslashreplace")
