@@ -509,3 +509,29 @@ def test_bzip2_zip_member_lying_about_its_size_stays_small_in_memory():
         (IssueKind.CORRUPT_MEMBER, "pkg/payload.py")
     ]
     assert peak < 8 * MiB
+
+
+def test_undecodable_tar_name_becomes_printable_text():
+    """Raw name bytes that are not UTF-8 must not come back as lone surrogates, which would
+    crash JSON output later."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo("pkg-1.0/\udcff.py")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"x\n"))
+
+    opened = open_bytes(buf.getvalue(), "pkg-1.0.tar")
+
+    assert [m.path for m in opened.members] == ["pkg-1.0/%FF.py"]
+    opened.members[0].path.encode("utf-8")
+
+
+def test_undecodable_folder_name_becomes_printable_text(tmp_path: Path):
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (Path(os.fsdecode(bytes(root) + b"/\xff.py"))).write_bytes(b"x\n")
+
+    opened = open_artifact(root)
+
+    assert [m.path for m in opened.members] == ["%FF.py"]
+    assert opened.members[0].data == b"x\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from douane.archive.collect import reason
 from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
+from douane.archive.paths import UNDECODABLE
 
 SPECIAL = {
     stat.S_IFCHR: "character device",
@@ -50,8 +51,8 @@ def _open_regular(path: str, sink: Sink) -> _Metered:
 
 
 def _shown(name: str) -> str:
-    """A file-system name as text: undecodable bytes as ``\\xNN``, never lone surrogates."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    """A file-system name as text: undecodable bytes as ``%NN``, never lone surrogates."""
+    return os.fsencode(name).decode("utf-8", UNDECODABLE)
 
 
 def read_folder(root: Path, sink: Sink) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 CODE_SUFFIXES = frozenset(
@@ -31,6 +32,19 @@ def is_code_path(path: str) -> bool:
 
 
 DISPLAY_MAX = 200
+UNDECODABLE = "douane-percent"  # error handler name for names that are not valid UTF-8
+
+
+def _percent(err: UnicodeError) -> tuple[str, int]:
+    """Undecodable name bytes as ``%FF``: printable, JSON-safe, and (unlike ``\\xff``) free of
+    backslashes, which count as path separators here."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    bad = err.object[err.start : err.end]
+    return "".join(f"%{b:02X}" for b in bad), err.end
+
+
+codecs.register_error(UNDECODABLE, _percent)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 

@@ -1,4 +1,4 @@
-"""Reads tar archives (plain, gzip, bzip2, xz) in stream mode, one member at a time."""
+"""Reads tar archives (plain, gzip, bzip2, xz) in one forward pass, one member at a time."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import tarfile
 from douane.archive.collect import reason
 from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
+from douane.archive.paths import UNDECODABLE
 
 CODECS = {"tar.gz": "gz", "tar.bz2": "bz2", "tar.xz": "xz", "tar": "tar"}
 SPECIAL = {
@@ -22,14 +23,14 @@ def read_tar(data: bytes, fmt: str, sink: Sink) -> None:
     tarfile reads from an :class:`Inflater`, which only moves forward: one pass, each byte
     inflated once and counted against the limits while inflating, never the whole archive
     unpacked in memory (tarfile's own decompression would not apply our limits).
-    Names are decoded with backslashreplace: a raw byte shows as ``\\xNN``, never a surrogate
-    that would break JSON output later.
+    Names that are not UTF-8 show their raw bytes as ``%NN``, never as lone surrogates that
+    would break JSON output later.
     """
     source = Inflater(data, CODECS[fmt], sink)
     last = ""
     seen = 0
     try:
-        with tarfile.open(fileobj=source, mode="r:", errors="backslashreplace") as tar:
+        with tarfile.open(fileobj=source, mode="r:", errors=UNDECODABLE) as tar:
             while (info := tar.next()) is not None:
                 seen += 1
                 last = info.name
