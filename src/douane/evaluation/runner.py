@@ -121,8 +121,15 @@ def _scan_trees(artifacts: list[Artifact], options: ScanOptions, jobs: int) -> I
         for a in artifacts:
             yield scan_tree_sample(a, options)
         return
+    from douane.scanner import _error
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(scan_tree_sample, artifacts, [options] * len(artifacts), chunksize=4)
+        futures = [(a, pool.submit(scan_tree_sample, a, options)) for a in artifacts]
+        for a, fut in futures:
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker costs one artifact
+                yield _error(a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter())
 
 
 @dataclass
