@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bz2
-import io
 import lzma
 import zlib
 from typing import Any
@@ -22,15 +21,13 @@ class CorruptStream(Exception):
 
 
 class Inflater:
-    """A read-only, forward-only file object over compressed bytes in memory, for tarfile.
+    """A read-only stream over compressed bytes in memory, for tarfile's ``r|`` mode.
 
     Decompresses only as far as reads require (the rest of the input waits), reports every
-    unpacked byte to the sink (which enforces total size, ratio and deadline), and reads
-    concatenated streams (multi-member gzip) as gzip and tar do. ``seek`` moves forward only,
-    by inflating and discarding, so tarfile's random-access mode runs as a single pass: every
-    byte is inflated once and counted once, as in its ``r|`` stream mode, without that mode's
-    buffer copying on each 512-byte header read. Codec "tar" serves plain tar bytes with the
-    same accounting.
+    unpacked byte to the sink (which enforces total size, ratio and deadline) in steps of at
+    most ``OUT_MAX``, and reads concatenated streams (multi-member gzip) as gzip and tar do.
+    Codec "tar" serves plain tar bytes with the same accounting. tarfile's own decompression
+    is not used because it would not apply these limits while inflating.
     """
 
     def __init__(
@@ -54,7 +51,6 @@ class Inflater:
         self._dec: Any = self._new() if codec != "tar" else None
         self._buf = b""  # unpacked, not yet read
         self._off = 0
-        self._pos = 0  # position in the unpacked stream
 
     def _new(self) -> Any:
         codec = self._codec
@@ -66,28 +62,7 @@ class Inflater:
             return lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=self._filters)
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
 
-    # --- file object interface used by tarfile ---------------------------------------------
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True  # forward only; a backward seek raises
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            pos += self._pos
-        elif whence != io.SEEK_SET:
-            raise io.UnsupportedOperation("seek from the end of a stream")
-        if pos < self._pos:
-            raise io.UnsupportedOperation("backward seek in a forward-only stream")
-        while self._pos < pos:
-            if not self.read(min(pos - self._pos, 1 << 20)):
-                break  # past the end: the next read returns b"", as with a real file
-        return self._pos
+    # --- reading ------------------------------------------------------------------------------
 
     def read(self, n: int | None = -1) -> bytes:
         if n is None or n < 0:
@@ -98,7 +73,6 @@ class Inflater:
         buf, off = self._buf, self._off
         if len(buf) - off >= n:
             self._off = off + n
-            self._pos += n
             return buf[off : off + n]
         parts = [buf[off:]]
         got = len(buf) - off
@@ -115,7 +89,6 @@ class Inflater:
             else:
                 parts.append(chunk)
                 got += len(chunk)
-        self._pos += got
         return b"".join(parts)
 
     # --- decompression ---------------------------------------------------------------------
