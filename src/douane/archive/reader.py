@@ -14,6 +14,7 @@ from pathlib import Path
 from douane.archive.collect import Collector, human, reason
 from douane.archive.folder_reader import read_folder
 from douane.archive.interface import ArchiveError, Extractor, IssueKind, Limits, Opened
+from douane.archive.paths import display
 from douane.archive.sniff import expected_format, has_prefixed_zip, sniff
 from douane.archive.tar_reader import read_tar
 from douane.archive.zip_reader import read_zip
@@ -82,7 +83,9 @@ def open_bytes(
         if not data:
             raise ArchiveError("empty file")
         if not has_prefixed_zip(data):
-            raise ArchiveError(f"not a recognised archive: {filename} starts with {data[:8].hex()}")
+            raise ArchiveError(
+                f"not a recognised archive: {display(filename)} starts with {data[:8].hex()}"
+            )
         fmt = "zip"
         sink.issue(
             IssueKind.FORMAT_MISMATCH, filename, "zip directory behind unrecognised leading bytes"
