@@ -56,3 +56,31 @@ def test_identical_files_always_share_a_group():
     samples = [s("first", "f" * 64), s("second", "f" * 64)]
     g = group_samples(samples, {}, by_name=False, by_content=False)
     assert g.groups[0] == g.groups[1]
+
+
+def test_group_cli_never_rewrites_a_benign_manifest_in_place(tmp_path):
+    """Regression: the benign downloader appends rows to its manifest in its own layout."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from douane.cli import app
+    from douane.dataset.manifest import read_manifest
+
+    path = tmp_path / "manifest.csv"
+    cols = ["name", "version", "filename", "sha256", "size", "upload_time", "stratum", "kind",
+            "path"]  # fmt: skip
+    with path.open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(cols)
+        for i, name in enumerate(("tidy1", "tidy2", "other")):
+            w.writerow([name, "1", f"{name}.tar.gz", str(i) * 64, "1", "", "longtail", "sdist",
+                        ""])  # fmt: skip
+    before = path.read_text()
+    res = CliRunner().invoke(app, ["dataset", "group", str(path), "--no-by-content"])
+    assert res.exit_code == 0, res.output
+    assert path.read_text() == before
+    summary = json.loads(res.stdout.strip().splitlines()[-1])
+    grouped = read_manifest(summary["manifest"])
+    assert grouped[0].group == grouped[1].group != grouped[2].group

@@ -124,7 +124,12 @@ def build_benign_cmd(
 def group_cmd(
     manifest: Annotated[Path, typer.Argument(help="A normalised or benign manifest.csv.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write here (default: rewrite MANIFEST).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write here (default: MANIFEST itself if normalised, else "
+            "manifest.grouped.csv beside it).",
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 0,
     by_name: Annotated[bool, typer.Option(help="Join names equal up to digits/case.")] = True,
@@ -138,15 +143,25 @@ def group_cmd(
         read_fingerprints,
         write_fingerprints,
     )
-    from douane.dataset.manifest import ManifestError, read_manifest, with_groups, write_manifest
+    from douane.dataset.manifest import (
+        ManifestError,
+        is_normalised,
+        read_manifest,
+        with_groups,
+        write_manifest,
+    )
 
     try:
         samples = read_manifest(manifest)
     except ManifestError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    folder = manifest.parent if manifest.is_file() else manifest
-    target = out or (manifest if manifest.is_file() else manifest / "manifest.csv")
+    source = manifest if manifest.is_file() else manifest / "manifest.csv"
+    folder = source.parent
+    if out is None and not is_normalised(source):
+        # The benign downloader appends to its own manifest: never rewrite it in another layout.
+        out = folder / "manifest.grouped.csv"
+    target = out or source
     fp_path = target.parent / FINGERPRINTS
     known = read_fingerprints(folder / FINGERPRINTS) | read_fingerprints(fp_path)
     fingerprints: dict[str, str] = known
@@ -173,6 +188,7 @@ def group_cmd(
         f"{len(samples)} samples in {len(sizes)} groups ({summary['singletons']} singletons); "
         f"largest: " + ", ".join(f"{g} ({n})" for g, n in largest)
     )
+    summary["manifest"] = str(target)
     print(json.dumps(summary))
 
 

@@ -92,6 +92,16 @@ def _resolve(path: str, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p))
 
 
+def is_normalised(path: str | Path) -> bool:
+    """Whether a manifest file has the normalised layout (rather than the benign downloader's)."""
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            header = set(next(csv.reader(handle), []))
+    except OSError:
+        return False
+    return {"label", "sha256", "path"} <= header
+
+
 def read_manifest(path: str | Path) -> list[Sample]:
     """Samples from a normalised manifest or a benign-corpus manifest (detected by header).
 
