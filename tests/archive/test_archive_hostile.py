@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from douane.archive import ArchiveError, IssueKind, Limits, open_artifact, open_bytes, zip_reader
+from douane.archive import ArchiveError, IssueKind, Limits, open_artifact, open_bytes
+from douane.archive.collect import Metered
 from douane.archive.inflate import Inflater
 from tests.archive.builders import (
     SETUP_PY,
@@ -61,14 +62,14 @@ def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def zip_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts every byte actually read out of zip members."""
     total = [0]
-    real = zip_reader.Metered.read
+    real = Metered.read
 
     def counting(self, n):
         out = real(self, n)
         total[0] += len(out)
         return out
 
-    monkeypatch.setattr(zip_reader.Metered, "read", counting)
+    monkeypatch.setattr(Metered, "read", counting)
     return total
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import stat
 import time
 from collections.abc import Callable
+from typing import BinaryIO
 
 from douane.archive.interface import (
     RATIO_FLOOR,
@@ -15,11 +17,35 @@ from douane.archive.interface import (
     IssueKind,
     Limits,
     Reader,
+    Sink,
 )
 from douane.archive.paths import archive_magic, display, is_archive_name, is_code_path, normalise
 from douane.domain import Member
 
 READ_CHUNK = 1 << 20  # large reads go in slices so the deadline is checked between them
+SPECIAL_MODES = {  # unix file types that are neither files, folders nor links
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFIFO: "FIFO",
+    stat.S_IFSOCK: "socket",
+}
+
+
+class Metered:
+    """Wraps a member stream so every byte actually read is counted, whatever headers claim."""
+
+    def __init__(self, raw: BinaryIO, sink: Sink, compressed: int | None = None) -> None:
+        self._raw = raw
+        self._sink = sink
+        self._compressed = compressed
+
+    def read(self, n: int, /) -> bytes:
+        data = self._raw.read(n)
+        self._sink.account(len(data), self._compressed)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 def human(n: float) -> str:

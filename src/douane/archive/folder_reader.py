@@ -7,36 +7,14 @@ import os
 import stat
 from pathlib import Path
 
-from douane.archive.collect import reason
+from douane.archive.collect import SPECIAL_MODES, Metered, reason
 from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
 from douane.archive.paths import UNDECODABLE
 
-SPECIAL = {
-    stat.S_IFCHR: "character device",
-    stat.S_IFBLK: "block device",
-    stat.S_IFIFO: "FIFO",
-    stat.S_IFSOCK: "socket",
-}
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-class _Metered:
-    """A file read through the sink's byte accounting."""
-
-    def __init__(self, fd: int, sink: Sink) -> None:
-        self._file = os.fdopen(fd, "rb")
-        self._sink = sink
-
-    def read(self, n: int, /) -> bytes:
-        data = self._file.read(n)
-        self._sink.account(len(data))
-        return data
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _open_regular(path: str, sink: Sink) -> _Metered:
+def _open_regular(path: str, sink: Sink) -> Metered:
     """Open without following a link, and refuse anything that turned out not to be a regular
     file by then (the tree may change between listing and reading)."""
     fd = os.open(path, _OPEN_FLAGS)
@@ -44,7 +22,7 @@ def _open_regular(path: str, sink: Sink) -> _Metered:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError("no longer a regular file")
         os.set_blocking(fd, True)
-        return _Metered(fd, sink)
+        return Metered(os.fdopen(fd, "rb"), sink)
     except BaseException:
         os.close(fd)
         raise
@@ -99,4 +77,4 @@ def _walk(folder: str, prefix: str, depth: int, sink: Sink, *, top: bool = False
                 opener=lambda p=entry.path: _open_regular(p, sink),
             )
         else:
-            sink.entry(name, EntryKind.SPECIAL, link=SPECIAL.get(kind, "special file"))
+            sink.entry(name, EntryKind.SPECIAL, link=SPECIAL_MODES.get(kind, "special file"))

@@ -9,35 +9,12 @@ import struct
 import zipfile
 import zlib
 
-from douane.archive.collect import reason
+from douane.archive.collect import SPECIAL_MODES, Metered, reason
 from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, Sink
 
 LINK_TARGET_MAX = 1024
 CENTRAL_SIG = b"PK\x01\x02"
-SPECIAL = {
-    stat.S_IFCHR: "character device",
-    stat.S_IFBLK: "block device",
-    stat.S_IFIFO: "FIFO",
-    stat.S_IFSOCK: "socket",
-}
-
-
-class Metered:
-    """Wraps a member stream so every byte actually read is counted, whatever headers claim."""
-
-    def __init__(self, raw: io.BufferedIOBase, sink: Sink, compressed: int) -> None:
-        self._raw = raw
-        self._sink = sink
-        self._compressed = compressed
-
-    def read(self, n: int, /) -> bytes:
-        data = self._raw.read(n)
-        self._sink.account(len(data), self._compressed)
-        return data
-
-    def close(self) -> None:
-        self._raw.close()
 
 
 def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
@@ -75,8 +52,8 @@ def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: b
         sink.entry(name, EntryKind.DIR)
     elif kind == stat.S_IFLNK:
         sink.entry(name, EntryKind.SYMLINK, link=_link_target(archive, info, sink, data))
-    elif kind in SPECIAL:
-        sink.entry(name, EntryKind.SPECIAL, link=SPECIAL[kind])
+    elif kind in SPECIAL_MODES:
+        sink.entry(name, EntryKind.SPECIAL, link=SPECIAL_MODES[kind])
     elif info.flag_bits & 0x1:
         sink.entry(name, EntryKind.ENCRYPTED, size=info.file_size)
     else:
