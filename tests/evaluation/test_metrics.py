@@ -58,6 +58,9 @@ def test_rules_that_cost_precision_come_first():
     assert rows[0]["benign_flagged_hits"] == 1 and rows[0]["benign_hits"] == 2
     assert rows[0]["malicious_hits"] == 2
     assert {r["rule"] for r in rows} == {"DOU1", "DOU2", "DOU3"}
+    # a rule author sees where it fired on benign files, flagged ones first
+    assert [e.split()[0] for e in rows[0]["benign_examples"]] == [
+        "benign-suspicious-0.55", "benign-clean-0.2"]  # fmt: skip
 
 
 def test_group_recall_weighs_campaigns_once():

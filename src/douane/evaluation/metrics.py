@@ -17,6 +17,7 @@ from douane.domain import Verdict
 from douane.evaluation.records import EvalRecord
 
 MAX_CURVE_POINTS = 400
+MAX_EXAMPLES = 20  # benign hits kept per rule, flagged files first
 
 
 def ratio(num: int, den: int) -> float | None:
@@ -104,11 +105,15 @@ def rule_hits(records: Sequence[EvalRecord]) -> list[dict[str, object]]:
     """
     n = Counter(r.label for r in records if not r.is_error)
     hits: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in records:
+    examples: dict[str, list[str]] = defaultdict(list)
+    for r in sorted(records, key=lambda r: (not r.flagged, -r.score, r.name)):
         if r.is_error:
             continue
         for rule in r.rules:
             hits[rule][r.label] += 1
+            if r.label == BENIGN and len(examples[rule]) < MAX_EXAMPLES:
+                where = r.examples.get(rule, "")
+                examples[rule].append(f"{r.name} {r.filename} {where}".strip())
             if r.label == BENIGN and r.flagged:
                 hits[rule]["benign_flagged"] += 1
             if r.label == MALICIOUS and r.flagged:
@@ -122,6 +127,7 @@ def rule_hits(records: Sequence[EvalRecord]) -> list[dict[str, object]]:
             "malicious_flagged_hits": c["malicious_flagged"],
             "malicious_rate": ratio(c[MALICIOUS], n[MALICIOUS]),
             "benign_rate": ratio(c[BENIGN], n[BENIGN]),
+            "benign_examples": examples[rule],
         }
         for rule, c in hits.items()
     ]

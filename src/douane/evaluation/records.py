@@ -17,6 +17,7 @@ from douane.domain import ScanResult, Verdict
 RESULTS = "results.jsonl"
 FLAGGED = frozenset({str(Verdict.MALICIOUS), str(Verdict.SUSPICIOUS)})
 TOP_REASONS = 3
+EXAMPLE_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,8 @@ class EvalRecord:
     group: str = ""
     first_seen: str = ""
     findings: int = 0
-    extra: dict = field(default_factory=dict)
+    # rule id → where it fired first ("file:line [where] snippet"): what a rule author checks
+    examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def flagged(self) -> bool:
@@ -69,6 +71,14 @@ def _top_reasons(result: ScanResult) -> tuple[str, ...]:
     )
 
 
+def _examples(result: ScanResult) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in result.findings:
+        if f.rule not in out:
+            out[f.rule] = f"{f.file}:{f.line or '-'} [{f.where}] {f.snippet[:EXAMPLE_CHARS]}"
+    return out
+
+
 def record_for(sample: Sample, result: ScanResult) -> EvalRecord:
     """Join a sample with its scan; the scanner's artifact kind wins over the manifest's."""
     kind = str(result.kind) if str(result.kind) != "unknown" else (sample.kind or "unknown")
@@ -90,6 +100,7 @@ def record_for(sample: Sample, result: ScanResult) -> EvalRecord:
         group=sample.group,
         first_seen=sample.first_seen,
         findings=len(result.findings),
+        examples=_examples(result),
     )
 
 

@@ -11,6 +11,8 @@ REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 CURVE_PNG = "recall_vs_fpr.png"
 RULES_PNG = "rule_hits.png"
+EXAMPLE_RULES = 10  # rules with benign examples shown in the Markdown
+EXAMPLES_PER_RULE = 5
 MAX_LISTED = 300  # flagged benign / errors listed in the Markdown (all are in the JSON)
 
 
@@ -128,6 +130,15 @@ def render_markdown(report: dict) -> str:
         w(f"| {r['rule']} | {r['benign_flagged_hits']} | {r['benign_hits']} "
           f"| {r['malicious_hits']} | {_pct(r['benign_rate'])} | {_pct(r['malicious_rate'])} |")  # fmt: skip
     w("")
+    shown = [r for r in s["rules"] if r.get("benign_examples")][:EXAMPLE_RULES]
+    if shown:
+        w("Where the rules that fire most on benign files fire (flagged files first):\n")
+        for r in shown:
+            w(f"- **{r['rule']}** ({r['benign_hits']} benign files)")
+            for ex in r["benign_examples"][:EXAMPLES_PER_RULE]:
+                text = _cell(ex)[:180].replace("`", "'")
+                w(f"  - `{text}`")
+        w("")
 
     w("## By file kind\n")
     _table(w, s["by_kind"])
