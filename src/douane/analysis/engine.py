@@ -7,6 +7,7 @@ import os
 import re
 import time
 import warnings
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,44 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 STRICT = os.environ.get("DOUANE_STRICT") == "1"  # tests: a rule that raises fails loudly
 
 
+Trigger = bytes | re.Pattern[bytes]
+MAX_TRIGGER_LINES = 20_000  # more occurrences than this: no line gating for the file
+
+
+def present_triggers(data: bytes, triggers: Iterable[Trigger]) -> set[Trigger]:
+    """Triggers found in raw bytes: substring for bytes, ``search`` for compiled patterns."""
+    out: set[Trigger] = set()
+    for t in triggers:
+        if (t in data) if isinstance(t, bytes) else (t.search(data) is not None):
+            out.add(t)
+    return out
+
+
+def trigger_lines(data: bytes, triggers: Iterable[Trigger]) -> list[int] | None:
+    """Sorted 1-based line numbers holding a trigger; None when too many to be worth gating."""
+    newlines = [m.start() for m in re.finditer(b"\n", data)]
+    hits: set[int] = set()
+    for t in triggers:
+        if isinstance(t, bytes):
+            pos = data.find(t)
+            while pos != -1:
+                hits.add(bisect_left(newlines, pos) + 1)
+                if len(hits) > MAX_TRIGGER_LINES:
+                    return None
+                pos = data.find(t, pos + 1)
+        else:
+            for m in t.finditer(data):
+                hits.add(bisect_left(newlines, m.start()) + 1)
+                if len(hits) > MAX_TRIGGER_LINES:
+                    return None
+    return sorted(hits)
+
+
+def _touches(lines: list[int], first: int, last: int) -> bool:
+    i = bisect_left(lines, first)
+    return i < len(lines) and lines[i] <= last
+
+
 class BudgetExceeded(Exception):
     """The artifact's time budget ran out during analysis."""
 
@@ -47,7 +86,7 @@ class RuleSet:
     node_rules: list[Rule]
     file_rules: dict[FileType, list[Rule]]
     artifact_rules: list[Rule]
-    tokens: tuple[bytes, ...]  # every trigger of every node rule
+    tokens: tuple[Trigger, ...]  # every trigger of every node rule
 
     @classmethod
     def build(cls, rules: Iterable[Rule]) -> RuleSet:
@@ -61,7 +100,11 @@ class RuleSet:
                     by_type[t].append(r)
             else:
                 art.append(r)
-        tokens = tuple(sorted({t for r in node for t in r.triggers}))
+        seen: dict[object, Trigger] = {}
+        for r in node:
+            for t in r.triggers:
+                seen.setdefault(t if isinstance(t, bytes) else ("re", t.pattern), t)
+        tokens = tuple(seen.values())
         return cls(node, dict(by_type), art, tokens)
 
 
@@ -111,16 +154,31 @@ def _run(rule: Rule, hits: Iterator[Hit], stats: dict) -> Iterator[Hit]:
 
 
 def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline: float | None,
-          stats: dict) -> None:  # fmt: skip
-    """Single pre-order walk in source order, tracking scope, imports and simple constants."""
+          stats: dict, lines: list[int] | None = None) -> None:  # fmt: skip
+    """Single pre-order walk in source order, tracking scope, imports and simple constants.
+
+    With ``lines`` (the lines holding a trigger), definitions (functions, classes) and long
+    module- or class-level statements (data tables) that span none of them are not entered:
+    big files cost what their few interesting definitions cost. Inside an entered function
+    every statement is seen, so rules can follow data from one call to the next.
+    """
     stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(ctx.tree, ())]
     visited = 0
+    skip_types = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
     while stack:
         node, scope = stack.pop()
         visited += 1
         if deadline is not None and visited % 4096 == 0 and time.monotonic() > deadline:
             raise BudgetExceeded
-        ctx.scope = list(scope)
+        bookkeeping_only = False
+        if lines is not None and isinstance(node, _GATED) and not _inside_def(scope):
+            end = node.end_lineno or node.lineno
+            gate = isinstance(node, _DEFS) or end - node.lineno > 5
+            if gate and not _touches(lines, node.lineno, end):
+                if scope or not isinstance(node, ast.Assign):
+                    continue
+                bookkeeping_only = True
+        ctx.scope = scope  # type: ignore[assignment]
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -142,6 +200,8 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                     q = ctx.qualname(node.value)
                     if q and "." in q:
                         ctx.aliases[target.id] = q
+        if bookkeeping_only:
+            continue
         rules = dispatch.get(type(node))
         if rules:
             where = ctx.where
@@ -151,7 +211,7 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
         child_scope = scope
         if isinstance(node, _SCOPE_NODES) or (isinstance(node, ast.If) and _is_main_guard(node)):
             child_scope = (*scope, node)
-        children = list(ast.iter_child_nodes(node))
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, skip_types)]
         if isinstance(node, ast.If) and child_scope is not scope:
             # the test itself is not inside the guard; only the body is
             for child in reversed(children):
@@ -159,6 +219,14 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
             continue
         for child in reversed(children):
             stack.append((child, child_scope))
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_GATED = (*_DEFS, ast.Assign, ast.AnnAssign, ast.Expr)
+
+
+def _inside_def(scope: tuple[ast.AST, ...]) -> bool:
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) for n in scope)
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -182,7 +250,7 @@ def _parse(source: str, name: str) -> ast.Module | None:
         return None
 
 
-LARGE_FILE = 256 * 1024  # above this, parse only the top-level blocks that hold a trigger
+LARGE_FILE = 96 * 1024  # above this, parse only the top-level blocks that hold a trigger
 _BLOCK_SPLIT = 64 * 1024  # a class block bigger than this is split into its methods
 _IMPORT_LINE = re.compile(r"^(?:import|from)\s")
 _METHOD_START = re.compile(r"^(?: {4}|\t)(?:def |async def |@)")
@@ -207,55 +275,61 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
     return starts
 
 
-def _chunks(text: str, active_tokens: set[bytes]) -> list[tuple[str, int]] | None:
+def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
     """Source chunks (with their line offsets) of a large file worth parsing: its imports and
-    every top-level block (or method of a big class) that holds one of the active tokens.
+    every top-level block (or method of a big class) that holds a trigger line.
 
     Parsing megabytes of generated code costs seconds; the blocks that can matter are few.
+    ``lines`` is extended in place with the uses of names bound to a trigger at top level
+    (`from os import system as run`, `s = os.system`), or the block calling them is missed.
     """
-    lines = text.split("\n")
-    tokens = [t.decode("latin-1") for t in active_tokens]
-    starts = _statement_starts(lines)
+    src = text.split("\n")
+    starts = _statement_starts(src)
     if not starts:
         return None
     out: list[tuple[str, int]] = []
-    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
-    # names bound to a trigger at top level (`from os import system as run`, `s = os.system`)
-    # become triggers themselves, or the block that calls them would be skipped
+    bounds = list(zip(starts, [*starts[1:], len(src)], strict=True))
+    extra: set[int] = set()
     for a, b in bounds:
-        block = "\n".join(lines[a:b])
-        if len(block) < 400 and any(t in block for t in tokens):
-            tree = _parse(block, "<chunk>")
+        if b - a <= 3 and _touches(lines, a + 1, b):
+            tree = _parse("\n".join(src[a:b]), "<chunk>")
+            names: list[str] = []
             for node in tree.body if tree else ():
                 if isinstance(node, ast.Import | ast.ImportFrom):
-                    tokens += [(x.asname or x.name).split(".")[0] for x in node.names]
+                    names += [(x.asname or x.name).split(".")[0] for x in node.names]
                 elif isinstance(node, ast.Assign):
-                    tokens += [t.id for t in node.targets if isinstance(t, ast.Name)]
+                    names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+            for name in names:
+                for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", text):
+                    extra.add(text.count("\n", 0, m.start()) + 1)
+                    if len(extra) > MAX_TRIGGER_LINES:
+                        return None
+    if extra:
+        lines[:] = sorted(set(lines) | extra)
     for a, b in bounds:
-        first = lines[a]
-        block = "\n".join(lines[a:b])
+        first = src[a]
         if _IMPORT_LINE.match(first):
-            out.append((block, a))
+            out.append(("\n".join(src[a:b]), a))
             continue
-        if not any(t in block for t in tokens):
+        if not _touches(lines, a + 1, b):
             continue
-        if len(block) > _BLOCK_SPLIT and first.startswith("class "):
-            body = lines[a:b]
+        block_len = sum(len(x) for x in src[a:b])
+        if block_len > _BLOCK_SPLIT and first.startswith("class "):
+            body = src[a:b]
             subs = [i for i in _statement_starts(body, "    ") if i > 0]
-            sub_bounds = list(zip([0, *subs], [*subs, len(body)], strict=True))
-            for sa, sb in sub_bounds:
+            for sa, sb in zip([0, *subs], [*subs, len(body)], strict=True):
                 piece = "\n".join(body[sa:sb])
                 if sa == 0:
                     out.append((piece + "\n    pass", a))
-                elif any(t in piece for t in tokens):
+                elif _touches(lines, a + sa + 1, a + sb):
                     out.append(("class _douane_chunk_:\n" + piece, a + sa - 1))
             continue
-        out.append((block, a))
+        out.append(("\n".join(src[a:b]), a))
     return out
 
 
-def _parse_chunks(text: str, active_tokens: set[bytes], name: str) -> list[ast.Module] | None:
-    chunks = _chunks(text, active_tokens)
+def _parse_chunks(text: str, lines: list[int], name: str) -> list[ast.Module] | None:
+    chunks = _chunks(text, lines)
     if chunks is None:
         return None
     trees = []
@@ -337,16 +411,18 @@ def analyse(
             raise BudgetExceeded
         data = fctx.member.data
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
-            present = {t for t in rs.tokens if t in data}
+            present = present_triggers(data, rs.tokens)
             active = [
                 r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)
             ]
             want_setup = fctx.is_setup_py
             if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
+                lines = None
+                if all(r.triggers for r in active) and not want_setup:
+                    lines = trigger_lines(data, present)
                 trees = None
-                if len(data) > LARGE_FILE and not want_setup:
-                    want = {t for r in active for t in r.triggers} & present
-                    trees = _parse_chunks(fctx.text, want, fctx.path)
+                if lines is not None and len(data) > LARGE_FILE:
+                    trees = _parse_chunks(fctx.text, lines, fctx.path)
                     stats["chunked"] = stats.get("chunked", 0) + (trees is not None)
                 if trees is None:
                     tree = _parse(fctx.text, fctx.path)
@@ -362,7 +438,7 @@ def analyse(
                     pctx = PyContext(fctx, trees[0])
                     for tree in trees:
                         pctx.tree = tree
-                        _walk(pctx, dispatch, findings, deadline, stats)
+                        _walk(pctx, dispatch, findings, deadline, stats, lines)
                     if want_setup:
                         setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
                 else:
