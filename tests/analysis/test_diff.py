@@ -135,8 +135,10 @@ def test_new_behaviour_finding_points_at_the_new_line():
 
 
 def test_entry_points_from_setup_cfg_and_repointing():
-    cfg = "[options.entry_points]\nconsole_scripts =\n    tinytool = tinytool.{}:main\n"
-    analysis = _scan({"setup.cfg": cfg.format("boot")}, {"setup.cfg": cfg.format("cli")})
+    cfg = "[options.entry_points]\nconsole_scripts =\n    tinytool = {}:main\n"
+    analysis = _scan(
+        {"setup.cfg": cfg.format("tinyboot")}, {"setup.cfg": cfg.format("tinytool.cli")}
+    )
     hits = [f for f in analysis.findings if f.rule == "DOU1204"]
     assert [(f.file, f.line, f.severity) for f in hits] == [("setup.cfg", 3, Severity.MEDIUM)]
 
@@ -169,3 +171,10 @@ def test_broken_config_files_do_not_break_the_rules():
     analysis = _scan(broken, broken)
     assert _rules(analysis) == []
     assert not analysis.stats.get("rule_errors")
+
+
+def test_entry_point_refactored_within_its_package_is_low():
+    cfg = "[options.entry_points]\nconsole_scripts =\n    tinytool = tinytool.{}:main\n"
+    analysis = _scan({"setup.cfg": cfg.format("cli.app")}, {"setup.cfg": cfg.format("cli")})
+    hits = [f for f in analysis.findings if f.rule == "DOU1204"]
+    assert [f.severity for f in hits] == [Severity.LOW]

@@ -477,13 +477,14 @@ def native_binary_added_since_previous(ctx: ArtifactContext) -> Iterator[Hit]:
 )
 def entry_point_changed_since_previous(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: compares entry points (console and GUI scripts, plugin groups) with the
-    previous release: an existing name that now points elsewhere is medium; a new name is low,
-    and medium when it shadows a common command (``pip``, ``python``, ``git``, ``sudo``…).
+    previous release: an existing name that now runs code of another top-level package is
+    medium (within the same package, low: projects refactor their CLI); a new name is low, and
+    medium when it shadows a common command (``pip``, ``python``, ``git``, ``sudo``…).
 
     Why it matters: repointing ``mytool = pkg.cli:main`` to a new module makes every user who
     types ``mytool`` run the new code; a script named ``pip`` hijacks the installer itself.
 
-    Example: 1.0 has ``mytool = mytool.cli:main``; 1.1 has ``mytool = mytool._boot:run``.
+    Example: 1.0 has ``mytool = mytool.cli:main``; 1.1 has ``mytool = mytool_boot:run``.
     """
     prev = ctx.previous
     if prev is None:
@@ -495,9 +496,12 @@ def entry_point_changed_since_previous(ctx: ArtifactContext) -> Iterator[Hit]:
         old = before.get(group, {})
         for name, (target, file, line) in sorted(eps.items()):
             if name in old and old[name][0] != target:
+                elsewhere = _top_package(target) != _top_package(old[name][0])
                 yield Hit(message=f"entry point `{name}` ({group}) now runs `{target}`, was "
-                          f"`{old[name][0]}`", line=line, snippet=f"{name} = {target}",
-                          file=file, where=Where.METADATA, severity=Severity.MEDIUM)  # fmt: skip
+                          f"`{old[name][0]}`" + (", in another package" if elsewhere else ""),
+                          line=line, snippet=f"{name} = {target}", file=file,
+                          where=Where.METADATA,
+                          severity=Severity.MEDIUM if elsewhere else None)  # fmt: skip
             elif name not in old:
                 shadows = group in ("console_scripts", "gui_scripts") and name in SHADOWED_COMMANDS
                 yield Hit(message=f"new entry point `{name}` ({group}) → `{target}`"
@@ -505,6 +509,10 @@ def entry_point_changed_since_previous(ctx: ArtifactContext) -> Iterator[Hit]:
                           line=line, snippet=f"{name} = {target}", file=file,
                           where=Where.METADATA,
                           severity=Severity.MEDIUM if shadows else None)  # fmt: skip
+
+
+def _top_package(target: str) -> str:
+    return target.split(":", 1)[0].split(".", 1)[0].strip()
 
 
 @artifact_rule(
