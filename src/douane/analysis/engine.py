@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick
 from packaging.metadata import parse_email
 
 from douane.analysis.context import (
@@ -41,33 +42,48 @@ Trigger = bytes | re.Pattern[bytes]
 MAX_TRIGGER_LINES = 20_000  # more occurrences than this: no line gating for the file
 
 
-def present_triggers(data: bytes, triggers: Iterable[Trigger]) -> set[Trigger]:
-    """Triggers found in raw bytes: substring for bytes, ``search`` for compiled patterns."""
-    out: set[Trigger] = set()
-    for t in triggers:
-        if (t in data) if isinstance(t, bytes) else (t.search(data) is not None):
-            out.add(t)
-    return out
+class TriggerScanner:
+    """Finds every trigger in a file's bytes in one pass (Aho-Corasick over all literal
+    triggers, plus the few regex triggers), with the lines they sit on.
+
+    One pass matters: a few hundred ``bytes in data`` checks per file cost more than the
+    rest of the prefilter together.
+    """
+
+    def __init__(self, triggers: Iterable[Trigger]) -> None:
+        self.patterns = [t for t in triggers if not isinstance(t, bytes)]
+        literals = sorted({t for t in triggers if isinstance(t, bytes)})
+        self.automaton = None
+        if literals:
+            self.automaton = ahocorasick.Automaton()
+            for t in literals:
+                self.automaton.add_word(t.decode("latin-1"), t)
+            self.automaton.make_automaton()
+
+    def scan(self, data: bytes) -> tuple[set[Trigger], list[int]]:
+        """Triggers present, and the start offsets of their occurrences (capped)."""
+        present: set[Trigger] = set()
+        offsets: list[int] = []
+        if self.automaton is not None:
+            for end, token in self.automaton.iter(data.decode("latin-1")):
+                present.add(token)
+                if len(offsets) <= MAX_TRIGGER_LINES:
+                    offsets.append(end - len(token) + 1)
+        for p in self.patterns:
+            for m in p.finditer(data):
+                present.add(p)
+                offsets.append(m.start())
+                if len(offsets) > MAX_TRIGGER_LINES:
+                    break
+        return present, offsets
 
 
-def trigger_lines(data: bytes, triggers: Iterable[Trigger]) -> list[int] | None:
-    """Sorted 1-based line numbers holding a trigger; None when too many to be worth gating."""
+def offsets_to_lines(data: bytes, offsets: list[int]) -> list[int] | None:
+    """Sorted 1-based line numbers of byte offsets; None when too many to be worth gating."""
+    if len(offsets) > MAX_TRIGGER_LINES:
+        return None
     newlines = [m.start() for m in re.finditer(b"\n", data)]
-    hits: set[int] = set()
-    for t in triggers:
-        if isinstance(t, bytes):
-            pos = data.find(t)
-            while pos != -1:
-                hits.add(bisect_left(newlines, pos) + 1)
-                if len(hits) > MAX_TRIGGER_LINES:
-                    return None
-                pos = data.find(t, pos + 1)
-        else:
-            for m in t.finditer(data):
-                hits.add(bisect_left(newlines, m.start()) + 1)
-                if len(hits) > MAX_TRIGGER_LINES:
-                    return None
-    return sorted(hits)
+    return sorted({bisect_left(newlines, o) + 1 for o in offsets})
 
 
 def _touches(lines: list[int], first: int, last: int) -> bool:
@@ -87,6 +103,7 @@ class RuleSet:
     file_rules: dict[FileType, list[Rule]]
     artifact_rules: list[Rule]
     tokens: tuple[Trigger, ...]  # every trigger of every node rule
+    scanner: TriggerScanner
 
     @classmethod
     def build(cls, rules: Iterable[Rule]) -> RuleSet:
@@ -105,7 +122,7 @@ class RuleSet:
             for t in r.triggers:
                 seen.setdefault(t if isinstance(t, bytes) else ("re", t.pattern), t)
         tokens = tuple(seen.values())
-        return cls(node, dict(by_type), art, tokens)
+        return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens))
 
 
 _DEFAULT: RuleSet | None = None
@@ -164,7 +181,6 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
     """
     stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(ctx.tree, ())]
     visited = 0
-    skip_types = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
     while stack:
         node, scope = stack.pop()
         visited += 1
@@ -211,7 +227,13 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
         child_scope = scope
         if isinstance(node, _SCOPE_NODES) or (isinstance(node, ast.If) and _is_main_guard(node)):
             child_scope = (*scope, node)
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, skip_types)]
+        children: list[ast.AST] = []
+        for name in _child_fields(type(node)):
+            v = getattr(node, name, None)
+            if isinstance(v, list):
+                children.extend(c for c in v if isinstance(c, ast.AST))
+            elif v is not None and isinstance(v, ast.AST):
+                children.append(v)
         if isinstance(node, ast.If) and child_scope is not scope:
             # the test itself is not inside the guard; only the body is
             for child in reversed(children):
@@ -219,6 +241,18 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
             continue
         for child in reversed(children):
             stack.append((child, child_scope))
+
+
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(t: type) -> tuple[str, ...]:
+    """Fields of a node type that can hold child nodes (operators and contexts are skipped)."""
+    f = _FIELDS.get(t)
+    if f is None:
+        f = _FIELDS[t] = tuple(n for n in t._fields if n not in _LEAF_FIELDS)
+    return f
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -411,7 +445,7 @@ def analyse(
             raise BudgetExceeded
         data = fctx.member.data
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
-            present = present_triggers(data, rs.tokens)
+            present, offsets = rs.scanner.scan(data)
             active = [
                 r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)
             ]
@@ -419,7 +453,7 @@ def analyse(
             if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
                 lines = None
                 if all(r.triggers for r in active) and not want_setup:
-                    lines = trigger_lines(data, present)
+                    lines = offsets_to_lines(data, offsets)
                 trees = None
                 if lines is not None and len(data) > LARGE_FILE:
                     trees = _parse_chunks(fctx.text, lines, fctx.path)
