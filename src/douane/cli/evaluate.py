@@ -126,8 +126,12 @@ def _print_headline(report: dict, out: Path) -> None:
         )
     t = s["timing"]["benign"]
     run = report["run"]
+
+    def ms(x):
+        return "n/a" if x is None else f"{x:.0f} ms"
+
     err.print(
-        f"benign median {t['median_ms']} ms, p99 {t['p99_ms']} ms; "
+        f"benign median {ms(t['median_ms'])}, p99 {ms(t['p99_ms'])}; "
         f"{run.get('artifacts_per_s', 0):.1f} artifacts/s; peak worker RSS "
         f"{run.get('children_max_rss_mb', 0):.0f} MB"
     )

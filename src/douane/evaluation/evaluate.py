@@ -35,13 +35,23 @@ class EvalConfig:
 
 
 def _commit() -> str | None:
+    """The checkout's commit, marked ``+dirty`` when src/ has uncommitted changes (the scan
+    then ran code no commit holds)."""
     repo = Path(douane.__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
+                                  text=True, timeout=10, check=False)  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
         return None
-    return out.stdout.strip() or None
+    dirty = git("status", "--porcelain", "--untracked-files=all", "--", "src")
+    return f"{head}+dirty" if dirty else head
 
 
 def scoring_name(rules_only: bool) -> str:
