@@ -85,6 +85,7 @@ class Artifact:
     target: str | None = None  # what the user asked for (``NAME==1.0``, a path, ``-r file``)
     # "password-zip": ``path`` is a dataset zip (password ``infected``) holding the artifact
     container: str | None = None
+    previous: Artifact | None = None  # the same kind of file from the release before (diff)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from douane.analysis.context import ArtifactContext
+from douane.analysis.diff import mark_new
 from douane.analysis.engine import BudgetExceeded as AnalysisBudgetExceeded
 from douane.analysis.engine import analyse
 from douane.archive import (
@@ -100,14 +101,17 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
         opened = _open(artifact, options, deadline, data)
         kind = opened.kind
         previous_ctx = None
-        if options.previous is not None:
+        prev_artifact = artifact.previous or options.previous
+        if prev_artifact is not None:
             try:
-                prev_data = _unwrap(options.previous, options)
-                prev_opened = _open(options.previous, options, deadline, prev_data)
-                previous_ctx = analyse(options.previous, prev_opened, deadline=deadline).context
+                prev_data = _unwrap(prev_artifact, options)
+                prev_opened = _open(prev_artifact, options, deadline, prev_data)
+                previous_ctx = analyse(prev_artifact, prev_opened, deadline=deadline).context
             except (ArchiveError, AnalysisBudgetExceeded):
-                previous_ctx = None
+                previous_ctx = None  # diff is a bonus: the new release is still scanned
         result = analyse(artifact, opened, deadline=deadline, previous=previous_ctx)
+        if previous_ctx is not None:
+            result.findings[:] = mark_new(result.findings, previous_ctx.findings)
         score, verdict, reasons = score_findings(result.findings, result.context, options)
         findings = tuple(sorted(result.findings, key=lambda f: (-f.severity, f.file, f.line or 0)))
         return ScanResult(

@@ -61,6 +61,13 @@ def scan(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="Earlier release to diff against.")
     ] = None,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff/--no-diff",
+            help="For index projects, compare each file with the previous release's.",
+        ),
+    ] = True,
     rules_only: Annotated[
         bool, typer.Option("--rules-only", help="Score with the rules weighting, not the model.")
     ] = False,
@@ -86,7 +93,9 @@ def scan(
     from douane.scanner import _error  # one place builds error results
 
     with err.status("resolving targets…", spinner="dots") if sys.stderr.isatty() else _null():
-        for item in resolve_targets(targets or [], requirement or [], index_url):
+        for item in resolve_targets(
+            targets or [], requirement or [], index_url, with_previous=diff
+        ):
             if isinstance(item, Unresolved):
                 from douane.domain import Artifact
 

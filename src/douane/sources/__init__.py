@@ -38,6 +38,7 @@ def resolve_targets(
     cache_dir: str | Path | None = None,
     client: IndexClient | None = None,
     max_bytes: int | None = None,
+    with_previous: bool = False,
 ) -> Iterator[Artifact | Unresolved]:
     """Every artifact the user asked for, with an :class:`Unresolved` in place of each failure.
 
@@ -57,7 +58,7 @@ def resolve_targets(
                 if own is None:
                     own = IndexClient(load_config(index_url, json_api_url, cache_dir))
                     stack.callback(own.close)
-                pypi = PyPISource(own, max_bytes=max_bytes)
+                pypi = PyPISource(own, max_bytes=max_bytes, with_previous=with_previous)
             return pypi
 
         def guarded(target: str, items: Iterator[Artifact | Unresolved]):

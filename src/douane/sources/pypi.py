@@ -411,10 +411,12 @@ class PyPISource:
         *,
         pick: Picker | None = None,
         max_bytes: int | None = None,
+        with_previous: bool = False,
     ) -> None:
         self.client = client
         self.pick = pick
         self.max_bytes = max_bytes
+        self.with_previous = with_previous
 
     def handles(self, target: str) -> bool:
         return is_index_target(target)
@@ -469,7 +471,35 @@ class PyPISource:
                 upload_time=file.upload_time,
                 url=file.url,
                 target=target,
+                previous=self._previous(name, version, file) if self.with_previous else None,
             )
+
+    def _previous(self, name: str, version: str, file: ReleaseFile) -> Artifact | None:
+        """The matching file of the release before ``version``, for diff mode; None when the
+        project has no earlier release or it has no file of the same kind (a first release
+        is itself a signal, recorded by the scanner, not an error)."""
+        try:
+            prev = self.client.previous_release(name, version)
+            if prev is None:
+                return None
+            candidates = [f for f in self.client.release_files(name, prev) if f.kind is file.kind]
+            if not candidates:
+                return None
+            same_tags = [f for f in candidates if f.tags and f.tags & file.tags]
+            best = (same_tags or candidates)[0]
+            path = self.client.download(best, self.max_bytes)
+        except SourceError:
+            return None
+        return Artifact(
+            path=path,
+            filename=best.filename,
+            name=name,
+            version=prev,
+            sha256=best.sha256,
+            upload_time=best.upload_time,
+            url=best.url,
+            target=f"{name}=={prev}",
+        )
 
 
 def is_pure_wheel(file: ReleaseFile) -> bool:

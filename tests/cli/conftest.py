@@ -1,0 +1,1 @@
+from tests.fakeindex import fake_index  # noqa: F401  (re-exported fixture)

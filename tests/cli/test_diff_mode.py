@@ -1,0 +1,45 @@
+"""Diff mode: findings carry `new`, for local pairs (--previous) and index projects (auto)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from douane.cli import app
+from tests.conftest import make_sdist
+
+runner = CliRunner()
+OLD_SETUP = b'import os\nfrom setuptools import setup\nos.system("make docs")\nsetup(name="d")\n'
+NEW_SETUP = OLD_SETUP.replace(b"setup(name", b'os.popen("uname -a")\nsetup(name')
+
+
+def _findings(doc: dict) -> dict[str, bool | None]:
+    return {f"{f['rule']}:{f['line']}": f["new"] for f in doc["results"][0]["findings"]}
+
+
+def test_local_previous_marks_new_and_old(tmp_path: Path):
+    old = make_sdist(tmp_path / "d-1.0.tar.gz", {"setup.py": OLD_SETUP}, root="d-1.0")
+    new = make_sdist(tmp_path / "d-1.1.tar.gz", {"setup.py": NEW_SETUP}, root="d-1.1")
+    res = runner.invoke(app, ["scan", str(new), "--previous", str(old), "-f", "json"])
+    found = _findings(json.loads(res.stdout))
+    assert found["DOU201:3"] is False  # os.system was already there
+    assert found["DOU201:4"] is True  # os.popen is new in 1.1
+
+
+def test_index_project_is_diffed_against_previous_release(fake_index, tmp_path, monkeypatch):
+    fake_index.add_release("demo-pkg", "1.0", wheel=False, files={"setup.py": OLD_SETUP})
+    fake_index.add_release("demo-pkg", "1.1", wheel=False, files={"setup.py": NEW_SETUP})
+    monkeypatch.setenv("DOUANE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DOUANE_JSON_API_URL", fake_index.json_url)
+    res = runner.invoke(app, ["scan", "demo-pkg==1.1", "--index-url", fake_index.url, "-f", "json"])
+    doc = json.loads(res.stdout)
+    assert doc["results"][0]["version"] == "1.1"
+    found = _findings(doc)
+    assert found["DOU201:3"] is False
+    assert found["DOU201:4"] is True
+    res = runner.invoke(
+        app, ["scan", "demo-pkg==1.1", "--no-diff", "--index-url", fake_index.url, "-f", "json"]
+    )
+    assert set(_findings(json.loads(res.stdout)).values()) == {None}
