@@ -111,6 +111,8 @@ def render_markdown(report: dict) -> str:
         f"Wall time {rs['wall_s']:.1f} s for {rs['scanned']} artifacts on {rs['jobs']} jobs: "
         f"**{rs['artifacts_per_s']:.1f} artifacts/s**. Peak memory (max RSS): largest worker "
         f"{rs['children_max_rss_mb']:.0f} MB, parent {rs['self_max_rss_mb']:.0f} MB. "
+        f"Load average {rs.get('load_before', 0):.1f} at the start, {rs.get('load_after', 0):.1f} "
+        f"at the end on {meta['cpus']} CPUs (times are wall-clock). "
         "Malware times include decrypting each sample's password zip in memory "
         "(pure-Python ZipCrypto), which an index never pays; the benign row is the upload case.\n"
     )

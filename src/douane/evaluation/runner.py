@@ -7,6 +7,7 @@ errors included, so nothing drops out of a denominator unseen.
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import sys
@@ -141,6 +142,10 @@ class RunStats:
     jobs: int = 1
     self_max_rss_mb: float = 0.0
     children_max_rss_mb: float = 0.0
+    # 1-minute load average before and after: wall-clock times on a shared machine mean
+    # little without it
+    load_before: float = 0.0
+    load_after: float = 0.0
 
     @property
     def artifacts_per_s(self) -> float:
@@ -171,6 +176,7 @@ def run(
         a = replace(s.artifact(), target=f"#{i}")
         (trees if s.container == PASSWORD_ZIP_TREE else plain).append((a, s))
     by_target = {a.target: s for a, s in plain + trees}
+    stats.load_before = round(os.getloadavg()[0], 2)
     started = time.perf_counter()
     with out.open("w", encoding="utf-8") as handle:
 
@@ -187,6 +193,7 @@ def run(
         for result in _scan_trees([a for a, _ in trees], options, jobs):
             take(result)
     stats.wall_s = time.perf_counter() - started
+    stats.load_after = round(os.getloadavg()[0], 2)
     stats.scanned = len(records)
     stats.self_max_rss_mb, stats.children_max_rss_mb = max_rss_mb()
     return records, stats
