@@ -218,7 +218,8 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                         ctx.aliases[target.id] = q
         if bookkeeping_only:
             continue
-        rules = dispatch.get(type(node))
+        ctx.visited.append((node, scope))
+        rules = dispatch.get(type(node)) if not isinstance(node, ast.Module) else None
         if rules:
             where = ctx.where
             for rule in rules:
@@ -472,7 +473,14 @@ def analyse(
                     pctx = PyContext(fctx, trees[0])
                     for tree in trees:
                         pctx.tree = tree
+                        pctx.visited = []
                         _walk(pctx, dispatch, findings, deadline, stats, lines)
+                        # whole-file rules (dispatched on ast.Module) run after the walk, so
+                        # they can use what it collected instead of walking the tree again
+                        pctx.scope = ()
+                        for rule in dispatch.get(ast.Module, ()):
+                            for hit in _run(rule, rule.check(tree, pctx), stats):
+                                findings.append(_finding(rule, hit, fctx.path, pctx.where))
                     if want_setup:
                         setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
                 else:
