@@ -176,7 +176,7 @@ def values_of(name: str, flow: Flow, scope: int) -> list[ast.AST]:
     return found or []
 
 
-def _scope_for(node: ast.AST, flow: Flow, default: int) -> int:
+def scope_of_node(node: ast.AST, flow: Flow, default: int) -> int:
     return flow.scope_of.get(id(node), default)
 
 
@@ -231,7 +231,7 @@ def decoded(
             return "reversed string"
         return decoded(expr.value, ctx, flow, d, seen)
     if isinstance(expr, ast.Name):
-        scope = _scope_for(expr, flow, enclosing_scope(ctx))
+        scope = scope_of_node(expr, flow, enclosing_scope(ctx))
         key = (scope, expr.id)
         if key in seen:
             return None
@@ -350,7 +350,7 @@ def assembled(expr: ast.AST, ctx: PyContext, flow: Flow, depth: int = 0) -> str 
         if isinstance(f, ast.Attribute) and f.attr in PASSTHROUGH_METHODS:
             return assembled(f.value, ctx, flow, d)
     if isinstance(expr, ast.Name):
-        for value in values_of(expr.id, flow, _scope_for(expr, flow, enclosing_scope(ctx)))[:3]:
+        for value in values_of(expr.id, flow, scope_of_node(expr, flow, enclosing_scope(ctx)))[:3]:
             how = assembled(value, ctx, flow, d)
             if how:
                 return how
@@ -425,7 +425,7 @@ def _reads_local_file(expr: ast.AST, ctx: PyContext, flow: Flow) -> bool:
             f = node.func
             if isinstance(f, ast.Attribute) and f.attr == "read" and isinstance(f.value, ast.Name):
                 for v in values_of(
-                    f.value.id, flow, _scope_for(f.value, flow, enclosing_scope(ctx))
+                    f.value.id, flow, scope_of_node(f.value, flow, enclosing_scope(ctx))
                 ):
                     if isinstance(v, ast.Call) and ctx.call_name(v) in OPENERS:
                         return True
@@ -681,7 +681,7 @@ def _literal_origin(expr: ast.AST, ctx: PyContext, flow: Flow, depth: int = 0) -
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str | bytes):
         return "an embedded literal" if len(expr.value) >= 16 else None
     if isinstance(expr, ast.Name):
-        for v in values_of(expr.id, flow, _scope_for(expr, flow, enclosing_scope(ctx)))[:3]:
+        for v in values_of(expr.id, flow, scope_of_node(expr, flow, enclosing_scope(ctx)))[:3]:
             how = _literal_origin(v, ctx, flow, depth + 1)
             if how:
                 return how
