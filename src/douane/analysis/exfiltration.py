@@ -17,6 +17,8 @@ run on every file that holds a URL.
 from __future__ import annotations
 
 import ast
+import base64
+import binascii
 import re
 import weakref
 from collections.abc import Iterable, Iterator
@@ -214,7 +216,7 @@ def _prescan(ctx: PyContext) -> Facts:
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
-                value = const_str(node.value, pctx.consts)
+                value = fold(node.value, pctx.consts)
                 if value is not None:
                     pctx.consts[target.id] = value
                 elif isinstance(node.value, ast.Name | ast.Attribute):
@@ -231,6 +233,126 @@ def _prescan(ctx: PyContext) -> Facts:
             g = child_guard and not (isinstance(node, ast.If) and child is node.test)
             stack.append((child, child_scope, g))
     return Facts(pctx, scope_of, guarded, scopes, by_scope)
+
+
+def fold(node: ast.AST | None, consts: dict[str, str]) -> str | None:
+    """Constant value of a string expression, also through ``"…{}".format(CONST)`` and
+    ``"…%s" % CONST`` (which the shared folder reads as their template only)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        template = const_str(node.func.value, consts)
+        args = [const_str(a, consts) for a in node.args]
+        kwargs = {k.arg: const_str(k.value, consts) for k in node.keywords if k.arg}
+        if template is not None and None not in args and None not in kwargs.values():
+            try:
+                return template.format(*args, **kwargs)
+            except (IndexError, KeyError, ValueError):
+                return None
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = const_str(node.left, consts)
+        right = node.right
+        args = (
+            [const_str(e, consts) for e in right.elts]
+            if isinstance(right, ast.Tuple)
+            else [const_str(right, consts)]
+        )
+        if template is not None and None not in args:
+            try:
+                return template % tuple(args)
+            except (TypeError, ValueError):
+                return None
+        return None
+    if isinstance(node, ast.Call):
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("decode", "strip", "encode")
+            and not node.args[1:]
+        ):
+            inner = node.func.value
+            if isinstance(inner, ast.Call):
+                decoded = _decoded(inner, consts)
+                if decoded is not None:
+                    return decoded
+        decoded = _decoded(node, consts)
+        if decoded is not None:
+            return decoded
+    return const_str(node, consts)
+
+
+_B64 = frozenset({"base64.b64decode", "base64.b32decode", "base64.b16decode", "base64.urlsafe_b64decode",
+                  "base64.decodebytes", "binascii.unhexlify", "binascii.a2b_base64", "bytes.fromhex",
+                  "base64.b85decode", "codecs.decode"})  # fmt: skip
+
+
+def _decoded(node: ast.Call, consts: dict[str, str]) -> str | None:
+    """``base64.b64decode("aHR0cHM6Ly8…")``: malware hides its URLs; decoding a constant is
+    reading, not running. Only printable results count."""
+    name = _qual_simple(node.func)
+    t = tail(name)
+    if name not in _B64 and t not in ("b64decode", "urlsafe_b64decode", "unhexlify", "fromhex"):
+        return None
+    raw = const_str(node.args[0], consts) if node.args else None
+    if raw is None or len(raw) > 4096:
+        return None
+    try:
+        if t in ("b64decode", "urlsafe_b64decode", "decodebytes", "a2b_base64"):
+            alt = b"-_" if "urlsafe" in t else None
+            out = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=alt)
+        elif t == "b32decode":
+            out = base64.b32decode(raw)
+        elif t in ("b16decode", "unhexlify", "fromhex"):
+            out = bytes.fromhex(raw)
+        elif t == "b85decode":
+            out = base64.b85decode(raw)
+        else:
+            return None
+    except (ValueError, binascii.Error):
+        return None
+    text = out.decode("latin-1")
+    return text if text.isprintable() else None
+
+
+def _qual_simple(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def url_text(node: ast.AST, ctx: PyContext, depth: int = 0) -> str | None:
+    """A URL expression as text: constants folded (format, %, base64 of a constant), variable
+    parts as ``…``."""
+    value = fold(node, ctx.consts)
+    if value is not None or depth > 6:
+        return value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = url_text(node.left, ctx, depth + 1), url_text(node.right, ctx, depth + 1)
+        if left is None and right is None:
+            return None
+        return (left or HOLE) + (right or HOLE)
+    return loose_str(node, ctx)
+
+
+def _local_value(name: str, scope: ast.AST, before: ast.AST) -> ast.AST | None:
+    """The expression last assigned to ``name`` in ``scope`` before the line of ``before``."""
+    line = getattr(before, "lineno", 0)
+    best = None
+    for n in ast.walk(scope):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            if (
+                n.targets[0].id == name
+                and n.lineno <= line
+                and (best is None or n.lineno >= best.lineno)
+            ):
+                best = n
+    return best.value if best is not None else None
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -352,10 +474,20 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
         if t == "urlopen" and call.args and isinstance(call.args[0], ast.Call):
             return None  # urlopen(Request(...)): the Request is the send
     else:
-        return None
+        url_node = _url_arg(call)
+        literal = fold(url_node, ctx.consts) if url_node is not None else None
+        if not literal or ind.url_kind(literal) != ind.WEBHOOK:
+            return None
+        hook_client, posting = True, True  # any client built on a literal webhook URL
     if url_node is None:
         return None
-    url = loose_str(url_node, ctx)
+    url = url_text(url_node, ctx)
+    if url is None and isinstance(url_node, ast.Name):  # url = decode(...) + f"?h={host}"
+        bound = _local_value(url_node.id, facts.scope_of.get(id(call), facts.ctx.tree), call)
+        url = url_text(bound, ctx) if bound is not None else None
+    if url and "://" not in url[:12] and HOLE not in url and "/" not in url.split(".", 1)[0]:
+        if ind.host_kind(url.split("/", 1)[0].split(":", 1)[0]) in ind.DROP_KINDS:
+            url = "http://" + url  # requests.get("x.oastify.com", params=...): scheme left out
     if not url or "://" not in url[:12]:
         return None
     if not qualified and not hook_client and t not in ("urlopen", "Request"):
@@ -450,6 +582,93 @@ def _shell_send(call: ast.Call, facts: Facts) -> Send | None:
         data=data,
         inline=inline,
     )
+
+
+_HOOK_METHODS = frozenset(
+    {"send", "execute", "post", "add_file", "add_embed", "send_message", "edit"}
+)
+
+
+def _hook_object_sends(facts: Facts, calls: list[ast.Call]) -> Iterator[Send]:
+    """``hook = Webhook.from_url(URL)`` … ``hook.send(content=data)``: the data goes in the
+    method call on the object, not in the call that names the URL."""
+    bound: dict[str, Send] = {}
+    by_call = {id(s.node): s for s in facts.sends if s.kind == ind.WEBHOOK and s.fixed}
+    if not by_call:
+        return
+    for node in ast.walk(facts.ctx.tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and id(node.value) in by_call:
+            key = _name_of(node.targets[0])
+            if key:
+                bound[key] = by_call[id(node.value)]
+    for call in calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _HOOK_METHODS:
+            base = bound.get(_name_of(call.func.value) or "")
+            if base is not None:
+                data = [*call.args, *(k.value for k in call.keywords)]
+                yield Send(
+                    call,
+                    f"{base.api} … .{call.func.attr}",
+                    base.url,
+                    base.kind,
+                    base.host,
+                    True,
+                    True,
+                    data,
+                )
+
+
+def _socket_dest(node: ast.AST, facts: Facts) -> tuple[str, str] | None:
+    """(host, port) of a literal ``(HOST, PORT)`` address tuple."""
+    if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
+        return None
+    host = fold(node.elts[0], facts.ctx.consts)
+    port = node.elts[1]
+    port_text = (
+        str(port.value)
+        if isinstance(port, ast.Constant)
+        else (facts.ctx.consts.get(getattr(port, "id", "")) or "?")
+    )
+    return (host, port_text) if host else None
+
+
+def _socket_sends(facts: Facts, calls: list[ast.Call]) -> Iterator[Send]:
+    """Raw-socket sends: ``s.connect((HOST, PORT))`` then ``s.send(data)`` in the same function,
+    or ``s.sendto(data, (HOST, PORT))``."""
+    connected: dict[int, tuple[str, str]] = {}
+    for call in calls:
+        t = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        if t in ("connect", "connect_ex") and call.args:
+            dest = _socket_dest(call.args[0], facts)
+            if dest:
+                connected[id(facts.scope_of.get(id(call)))] = dest
+    for call in calls:
+        t = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        dest = None
+        if t == "sendto" and len(call.args) >= 2:
+            dest = _socket_dest(call.args[-1], facts)
+        elif t in ("send", "sendall") and call.args:
+            dest = connected.get(id(facts.scope_of.get(id(call))))
+        if not dest:
+            continue
+        host, port = dest
+        kind, fixed = None, True
+        if ind.is_public_ip(host):
+            kind = ind.RAW_IP
+        elif _LOCAL_HOST.search(host.lower()) or any(h in host for h in IMDS_HOSTS):
+            fixed = False
+        else:
+            kind = ind.host_kind(host)
+        yield Send(
+            call,
+            f"socket.{t}",
+            f"tcp://{host}:{port}",
+            kind,
+            host,
+            fixed,
+            True,
+            list(call.args[:1]),
+        )
 
 
 def _telegram_bot(call: ast.Call, facts: Facts) -> bool:
@@ -580,6 +799,8 @@ class _Tainter:
             target = ctx.const_str(call.args[0])
             if target and target.startswith("/"):
                 return Taint(FINGERPRINT, f"a listing of `{target}`")
+        if t in ("get_credentials", "get_frozen_credentials") and not call.args:
+            return Taint(STRONG, "cloud credentials (`get_credentials`)")
         if matches(name, DECRYPT_STORE) or t == "CryptUnprotectData":
             return Taint(STRONG, "data decrypted with CryptUnprotectData")
         if name in CLIPBOARD_READ or t == "clipboard_get":
@@ -761,7 +982,7 @@ _SENDISH = (b"post", b"put", b"urlopen", b"Request", b"request", b"get(", b"Webh
 
 
 _SOURCE_TOKENS = re.compile(
-    rb"gethostname|getfqdn|platform\.node|node\(\)|uname|getuser|getlogin|getnode|GetUserName|"
+    rb"get_credentials|get_frozen_credentials|gethostname|getfqdn|platform\.node|node\(\)|uname|getuser|getlogin|getnode|GetUserName|"
     rb"GetComputerName|environ[):,]|environ\.(copy|items|keys|values)|CryptUnprotectData|paste\(|"
     rb"GetClipboardData|clipboard_get|ImageGrab|screenshot|mss\(|listdir|whoami|printenv|"
     rb"169\.254\.169\.254|metadata\.google|\{24\}|dQw4w9WgXcQ|\.ssh|id_rsa|\.aws|netrc|"
@@ -785,7 +1006,11 @@ def _candidate(ctx: PyContext) -> tuple[bool, bool]:
             if _drop_url(url):
                 drop = True
                 break
-        drop = drop or bool(_TELEGRAM_TOKEN_BYTES.search(data)) or b"chr(" in data
+        drop = (
+            drop
+            or bool(_TELEGRAM_TOKEN_BYTES.search(data) or _DROP_BYTES.search(data))
+            or b"chr(" in data
+        )
         sources = bool(_SOURCE_TOKENS.search(data))
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
@@ -798,6 +1023,10 @@ def _drop_url(url: str) -> bool:
     return ind.url_kind(url) in ind.DROP_KINDS or ind.url_host(url) in _HOOK_HOSTS
 
 
+_DROP_BYTES = re.compile(  # drop hosts written without a scheme, or inside a longer string
+    rb"[\w-]\.(" + b"|".join(re.escape(x.encode()) for x in sorted(
+        ind.TUNNEL_SUFFIXES | ind.MOCK_API_SUFFIXES | ind.DYNDNS_SUFFIXES | ind.FILE_HOST_SUFFIXES)) + rb")\b"
+)  # fmt: skip
 _HOOK_HOSTS = frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com",
                          "hooks.slack.com", "api.telegram.org"})  # fmt: skip
 _TELEGRAM_TOKEN_BYTES = re.compile(rb"['\"]\d{6,12}:[A-Za-z0-9_-]{30,}['\"]")
@@ -829,6 +1058,8 @@ def facts_for(ctx: PyContext) -> Facts:
         send = _http_send(call, facts) or _shell_send(call, facts)
         if send is not None:
             facts.sends.append(send)
+    facts.sends.extend(_socket_sends(facts, calls))
+    facts.sends.extend(_hook_object_sends(facts, calls))
     if facts.telegram_fixed:
         for call in calls:
             if isinstance(call.func, ast.Attribute) and call.func.attr in _TELEGRAM_SENDS:
@@ -1526,7 +1757,8 @@ def keystroke_capture(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
 # -- rules: destinations and flows -------------------------------------------------------------
 
-_SEND_TRIGGERS = (b"://",)
+_SEND_TRIGGERS = (b"://", b"requests", b"urlopen", b"urllib", b"httpx", b"socket", b"Webhook", b"curl",
+                  b"wget", b"aiohttp", b"webhook")  # fmt: skip
 
 
 @node_rule(
@@ -1764,6 +1996,9 @@ def dns_exfiltration(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         arg = node.args[0]
         if isinstance(arg, ast.Tuple) and arg.elts:
             arg = arg.elts[0]
+        if isinstance(arg, ast.Name):  # du = f"{data}.x.oast.fun"; gethostbyname(du)
+            bound = _local_value(arg.id, _scope_node(ctx), node)
+            arg = bound if bound is not None else arg
         text = loose_str(arg, ctx)
         if not text or HOLE not in text:
             return
