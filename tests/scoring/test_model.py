@@ -80,9 +80,12 @@ def test_time_split_never_trains_on_malware_after_the_cutoff(
     trained_on: list[list[int]] = []
     monkeypatch.setattr(M, "fit", lambda d, idx, rounds: trained_on.append(list(idx)))
     monkeypatch.setattr(M, "margins", lambda _b, X: np.zeros(len(X)))
-    _, test = M.time_oof(data, "2024-01-01", k=3)
+    _, test, n_train = M.time_oof(data, "2024-01-01", k=3)
+    assert 0 < n_train < int(data.y.sum())
+    late_groups = {g for g, d in zip(data.groups, data.first_seen, strict=True) if d >= "2024"}
     for idx in trained_on:
         assert all(data.first_seen[i] < "2024-01-01" for i in idx if data.y[i] == 1)
+        assert not {data.groups[i] for i in idx} & late_groups  # no campaign on both sides
     late = [i for i in range(len(data)) if data.y[i] == 1 and data.first_seen[i] >= "2024-01-01"]
     assert late and all(test[i] for i in late)
 

@@ -281,6 +281,7 @@ def train_cmd(
     metrics: Annotated[Path | None, typer.Option(help="Metrics JSON (default OUT/metrics.json).")] = None,
     time_budget: Annotated[float, typer.Option(help="Seconds allowed per artifact.")] = 60.0,
     rounds: Annotated[int, typer.Option(help="Boosting rounds.")] = 200,
+    holdout_after: Annotated[str | None, typer.Option(help="Train only on malware first seen before this day and half the benign projects; write the rest as manifests for `douane evaluate`.")] = None,
 ) -> None:  # fmt: skip
     """Scan (cached), train the LightGBM detector, evaluate it beside rules-only, write the model."""
     from douane.scoring.features import summary_fingerprint
@@ -312,11 +313,42 @@ def train_cmd(
         _scan(store, todo, jobs, time_budget, lines)
     if scan_only:
         return
+    if holdout_after:
+        samples = _hold_out(samples, _cutoff(holdout_after), out)
+        split = Split.GROUPED
     _train(samples, lines, out, metrics or out / "metrics.json", split, cut, rounds,
            {"malicious_manifest": str(malicious), "benign_manifest": str(benign),
             "max_per_group": max_per_group, "limit_benign": limit_benign,
             "fingerprint": store.fingerprint, "stale_summaries": stale,
             "command": " ".join(["douane", *sys.argv[1:]])})  # fmt: skip
+
+
+def _hold_out(samples: list[Sample], day: str, out: Path) -> list[Sample]:
+    """Keep malware first seen before ``day`` (and of no later campaign) and half the benign
+    projects for training; write the others as manifests a later `douane evaluate` reads, so
+    the model is measured with the evaluation harness on files it never saw."""
+    import zlib
+
+    from douane.dataset.manifest import write_manifest
+
+    late = {s.group or s.sha256 for s in samples
+            if s.label == MALICIOUS and s.first_seen[:10] >= day}  # fmt: skip
+    keep, held_mal, held_ben = [], [], []
+    for s in samples:
+        if s.label == MALICIOUS:
+            if (s.group or s.sha256) in late:
+                (held_mal if s.first_seen[:10] >= day else []).append(s)
+            elif s.first_seen and s.first_seen[:10] < day:
+                keep.append(s)
+        elif zlib.crc32(("holdout:" + benign_group(s)).encode()) % 2:
+            held_ben.append(s)
+        else:
+            keep.append(s)
+    write_manifest(held_mal, out / "holdout-malicious.csv")
+    write_manifest(held_ben, out / "holdout-benign.csv")
+    err.print(f"held out {len(held_mal)} malware first seen ≥ {day} and {len(held_ben)} benign "
+              f"files: {out / 'holdout-malicious.csv'}, {out / 'holdout-benign.csv'}")  # fmt: skip
+    return keep
 
 
 def _scan(store: Cache, todo: list[Sample], jobs: int, budget: float, lines: dict) -> None:
@@ -370,6 +402,7 @@ def _train(samples: list[Sample], lines: dict, out: Path, metrics_path: Path, sp
     M.save(out, text, model_meta)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    metrics_path.with_suffix(".md").write_text(metrics_markdown(metrics), encoding="utf-8")
     _print(metrics, err.print)
     print(out / M.MODEL_TXT)
 
@@ -414,6 +447,58 @@ def _print(metrics: dict, say: Callable[[str], None]) -> None:
         for name, h in rep["rules_only"]["operating_points"].items():
             say(f"  rules {name:10} recall {h['recall']:.1%} ({h['detected']}/{h['malware']}), "
                 f"FPR {h['fpr']:.3%} ({h['false_positives']}/{h['benign']})")  # fmt: skip
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f} %"
+
+
+def metrics_markdown(metrics: dict) -> str:
+    """The model card's tables, from metrics.json alone."""
+    lines: list[str] = []
+    for split in ("grouped", "time"):
+        rep = metrics.get(split)
+        if not rep:
+            continue
+        title = "Grouped split (5 folds, campaigns and benign projects never on both sides)"
+        if split == "time":
+            title = (f"Time split (trained on {rep['train_malware']} malware first seen before "
+                     f"{rep['cutoff']}; tested on malware first seen on or after it)")  # fmt: skip
+        lines += [f"### {title}", "",
+                  f"Held out: {rep['malware']} malware, {rep['benign']} benign files.", "",
+                  "| scorer | FPR target | recall | detected | false positives |",
+                  "|---|---|---|---|---|"]  # fmt: skip
+        for who in ("model", "rules_only"):
+            for fpr, row in rep[who]["recall_at_fpr"].items():
+                lines.append(f"| {who.replace('_', '-')} | {fpr} | {_pct(row['recall'])} | "
+                             f"{row['detected']}/{row['malware']} | "
+                             f"{row['false_positives']}/{row['benign']} |")  # fmt: skip
+        lines += ["", "| operating point | recall | FPR on held-out benign | 95 % upper bound |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for name, op in rep["model"]["operating_points"].items():
+            h = op["held_out"]
+            lines.append(f"| model `{name}` (chosen on {op['chosen_on_benign']} benign, "
+                         f"≤ {op['allowed_false_positives']} FP) | {_pct(h['recall'])} "
+                         f"({h['detected']}/{h['malware']}) | {_pct(h['fpr'])} "
+                         f"({h['false_positives']}/{h['benign']}) | {_pct(h['fpr_upper_95'])} |")  # fmt: skip
+        for name, h in rep["rules_only"]["operating_points"].items():
+            lines.append(f"| rules-only `{name}` | {_pct(h['recall'])} ({h['detected']}/"
+                         f"{h['malware']}) | {_pct(h['fpr'])} ({h['false_positives']}/"
+                         f"{h['benign']}) | {_pct(h['fpr_upper_95'])} |")  # fmt: skip
+        lines.append("")
+    th = metrics.get("shipped_thresholds", {})
+    if th:
+        lines += ["### Shipped thresholds (chosen on all out-of-fold benign scores)", "",
+                  "| verdict | probability ≥ | benign allowed above | out-of-fold recall | "
+                  "out-of-fold FPR | 95 % upper bound |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for name, t in th.items():
+            o = t["out_of_fold"]
+            lines.append(f"| `{name}` | {t['probability']:.4f} | {t['allowed_false_positives']}"
+                         f"/{t['benign_out_of_fold']} | {_pct(o['recall'])} ({o['detected']}/"
+                         f"{o['malware']}) | {_pct(o['fpr'])} ({o['false_positives']}/"
+                         f"{o['benign']}) | {_pct(t['fpr_upper_95'])} |")  # fmt: skip
+        lines.append("")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -345,10 +345,11 @@ def grouped_oof(data: Labelled, k: int = 5, rounds: int = ROUNDS) -> tuple[np.nd
 
 def time_oof(
     data: Labelled, cutoff: str, k: int = 5, rounds: int = ROUNDS
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Margins for a time-based split: models learn from malware first seen before ``cutoff``
-    only, and score malware first seen on or after it; benign files are held out by project
-    fold as in the grouped split. Returns the margins and a mask of the rows that are test."""
+    only (and of no campaign seen after it), and score malware first seen on or after it;
+    benign files are held out by project fold as in the grouped split. Returns the margins, a
+    mask of the rows that are test, and how many malware files the models learnt from."""
     import numpy as np
 
     folds = np.array([fold_of(g, k) for g in data.groups])
@@ -356,14 +357,17 @@ def time_oof(
     before = np.array([bool(d) and d[:10] < cutoff for d in data.first_seen])
     after = np.array([bool(d) and d[:10] >= cutoff for d in data.first_seen])
     test_mask = (~mal) | (mal & after)
+    # a campaign with files on both sides of the cutoff is test only: a new campaign is the point
+    late = {g for g, m, a in zip(data.groups, mal, after, strict=True) if m and a}
+    early = mal & before & np.array([g not in late for g in data.groups])
     out = np.zeros(len(data))
     for f in range(k):
-        train = np.flatnonzero(((~mal) & (folds != f)) | (mal & before))
+        train = np.flatnonzero(((~mal) & (folds != f)) | early)
         test = np.flatnonzero(test_mask & (folds == f))
         if len(test) == 0:
             continue
         out[test] = margins(fit(data, train, rounds), data.X[test])
-    return out, test_mask
+    return out, test_mask, int(early.sum())
 
 
 def platt(m: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -508,10 +512,10 @@ def train_and_evaluate(
     oof, _ = grouped_oof(data, k, rounds)
     metrics: dict[str, Any] = {"grouped": split_report(oof, rules, y, val, everything)}
     if cutoff:
-        tm, mask = time_oof(data, cutoff, k, rounds)
+        tm, mask, n_train = time_oof(data, cutoff, k, rounds)
         rep = split_report(tm, rules, y, val, mask)
         rep["cutoff"] = cutoff
-        rep["train_malware"] = int(((y == 1) & ~mask).sum())
+        rep["train_malware"] = n_train
         metrics["time"] = rep
     a, b = platt(oof, y)
     ben, mal = oof[y == 0], oof[y == 1]
