@@ -43,3 +43,22 @@ def test_index_project_is_diffed_against_previous_release(fake_index, tmp_path, 
         app, ["scan", "demo-pkg==1.1", "--no-diff", "--index-url", fake_index.url, "-f", "json"]
     )
     assert set(_findings(json.loads(res.stdout)).values()) == {None}
+
+
+def test_requirements_file_scans_each_pin(fake_index, tmp_path, monkeypatch):
+    fake_index.add_release("demo-pkg", "1.0", wheel=False, files={"setup.py": OLD_SETUP})
+    fake_index.add_release("other-pkg", "2.0", sdist=False)
+    req = tmp_path / "requirements.txt"
+    req.write_text("demo-pkg==1.0  # pinned\nother-pkg\n\nnot a requirement ===\n")
+    monkeypatch.setenv("DOUANE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DOUANE_JSON_API_URL", fake_index.json_url)
+    res = runner.invoke(
+        app, ["scan", "-r", str(req), "--no-diff", "--index-url", fake_index.url, "-f", "json"]
+    )
+    doc = json.loads(res.stdout)
+    got = {(r["name"], r["version"], r["verdict"]) for r in doc["results"] if r["name"]}
+    assert ("demo-pkg", "1.0", "clean") in got
+    assert ("other-pkg", "2.0", "clean") in got
+    errors = [r for r in doc["results"] if r["verdict"] == "error"]
+    assert errors and errors[0]["target"].endswith("requirements.txt:4")
+    assert res.exit_code == 2  # a line could not be resolved, nothing flagged
