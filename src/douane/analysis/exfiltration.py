@@ -1011,6 +1011,11 @@ def _candidate(ctx: PyContext) -> tuple[bool, bool]:
             or bool(_TELEGRAM_TOKEN_BYTES.search(data) or _DROP_BYTES.search(data))
             or b"chr(" in data
         )
+        if not drop:
+            for m in _IP_BYTES.finditer(data):
+                if ind.is_public_ip(m.group(1).decode()):
+                    drop = True
+                    break
         sources = bool(_SOURCE_TOKENS.search(data))
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
@@ -1027,6 +1032,7 @@ _DROP_BYTES = re.compile(  # drop hosts written without a scheme, or inside a lo
     rb"[\w-]\.(" + b"|".join(re.escape(x.encode()) for x in sorted(
         ind.TUNNEL_SUFFIXES | ind.MOCK_API_SUFFIXES | ind.DYNDNS_SUFFIXES | ind.FILE_HOST_SUFFIXES)) + rb")\b"
 )  # fmt: skip
+_IP_BYTES = re.compile(rb"['\"]((?:\d{1,3}\.){3}\d{1,3})['\"]")
 _HOOK_HOSTS = frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com",
                          "hooks.slack.com", "api.telegram.org"})  # fmt: skip
 _TELEGRAM_TOKEN_BYTES = re.compile(rb"['\"]\d{6,12}:[A-Za-z0-9_-]{30,}['\"]")
