@@ -32,7 +32,10 @@ def _synthetic(n_mal: int = 60, n_ben: int = 90, seed: int = 1) -> M.Labelled:
             X[i, col["combo.secret_send"]] = 5 if rng.random() < 0.9 else 0
             X[i, col["findings.install"]] = rng.integers(1, 6)
             X[i, col["rules.score"]] = rng.uniform(0.5, 1.0)
+            for rule in ("DOU101", "DOU501", "DOU510", "DOU511"):
+                X[i, col[f"rule.{rule}"]] = 5 if rng.random() < 0.8 else 0
         else:
+            X[i, col["rule.DOU302"]] = 2 if rng.random() < 0.3 else 0
             X[i, col["findings.function"]] = rng.integers(0, 4)
             X[i, col["rules.score"]] = rng.uniform(0.0, 0.4)
     groups = [f"malware:c{i % 20}" if t else f"benign:p{i % 45}" for i, t in enumerate(y)]
@@ -142,6 +145,12 @@ def test_scanner_uses_the_model_and_explains(use_model: Path, stealer_sdist: Pat
     assert any("secrets" in e or "DOU5" in e for e in bad.explanation)
     rules = scan_artifact(local_artifact(stealer_sdist), ScanOptions(rules_only=True))
     assert rules.explanation != bad.explanation
+
+
+def test_rules_unseen_in_training_do_not_move_the_score(trained: Path) -> None:
+    meta = json.loads((trained / M.MODEL_JSON).read_text())
+    assert "DOU511" in meta["rules_seen"] and "DOU302" in meta["rules_seen"]
+    assert "DOU209" not in meta["rules_seen"]  # never set in the synthetic rows
 
 
 def test_a_tampered_model_is_refused_and_scoring_falls_back(

@@ -3,7 +3,8 @@
 Scanning is the costly part, so every scanned sample leaves one JSON line in a cache keyed by
 its SHA-256 and the fingerprint of the code that scanned it (rules, archive reader, feature
 measurements). Retraining after a change to the features, the model or the splits rescans
-nothing; after a rule change, only ``--allow-stale`` avoids a rescan (and says so).
+nothing; after a rule change, only ``--stale ruleset|any`` avoids a rescan (and the metrics
+record how many summaries came from other code).
 """
 
 from __future__ import annotations
@@ -85,19 +86,27 @@ def _worker_init() -> None:
     default_rules()
 
 
+class Stale(StrEnum):
+    """Which cached summaries made by other code a run accepts instead of rescanning."""
+
+    NONE = "none"  # only summaries of exactly this code
+    RULESET = "ruleset"  # also those of the same rule ids (rules tuned, none added or removed)
+    ANY = "any"  # anything cached (a first model while rules are still being written)
+
+
 @dataclass
 class Cache:
     """Summaries on disk, one JSON line per scan, the latest line for a key winning."""
 
     path: Path
     fingerprint: str
+    ruleset: str = ""
 
-    def load(self) -> tuple[dict[str, dict], dict[str, dict]]:
-        """(current, any): lines for this fingerprint, and the latest line of any fingerprint."""
-        current: dict[str, dict] = {}
-        latest: dict[str, dict] = {}
+    def load(self, stale: Stale = Stale.NONE) -> dict[str, dict]:
+        """The usable line per SHA-256: this code's own first, then what ``stale`` allows."""
+        tiers: tuple[dict[str, dict], ...] = ({}, {}, {})
         if not self.path.is_file():
-            return current, latest
+            return {}
         with self.path.open(encoding="utf-8") as handle:
             for raw in handle:
                 try:
@@ -105,17 +114,23 @@ class Cache:
                     sha = d["sha256"]
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn last line from an interrupted run
-                if "summary" in d or sha not in latest:
-                    latest[sha] = d
                 if d.get("fp") == self.fingerprint:
-                    current[sha] = d
-        return current, latest
+                    tiers[0][sha] = d
+                if d.get("rs") == self.ruleset and ("summary" in d or sha not in tiers[1]):
+                    tiers[1][sha] = d
+                if "summary" in d or sha not in tiers[2]:
+                    tiers[2][sha] = d
+        out = dict(tiers[0])
+        for tier in tiers[1 : {Stale.NONE: 1, Stale.RULESET: 2, Stale.ANY: 3}[stale]]:
+            for sha, d in tier.items():
+                out.setdefault(sha, d)
+        return out
 
     def append(self, lines: Iterator[dict]) -> Iterator[dict]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:
             for d in lines:
-                d["fp"] = self.fingerprint
+                d["fp"], d["rs"] = self.fingerprint, self.ruleset
                 handle.write(json.dumps(d, sort_keys=True) + "\n")
                 handle.flush()
                 yield d
@@ -274,7 +289,7 @@ def train_cmd(
     cache: Annotated[Path | None, typer.Option(help="Summaries cache (default <cache>/train/summaries.jsonl).")] = None,
     max_per_group: Annotated[int, typer.Option(help="At most this many malware files per campaign group (0: all).")] = 0,
     limit_benign: Annotated[int | None, typer.Option(help="Random subset of benign files.")] = None,
-    allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Use summaries made by other rules rather than rescan.")] = False,
+    stale: Annotated[Stale, typer.Option(help="Cached summaries of other code to accept: none, same rule ids (ruleset), or any.")] = Stale.NONE,
     cached_only: Annotated[bool, typer.Option("--cached-only", help="Scan nothing; train on what the cache holds.")] = False,
     scan_only: Annotated[bool, typer.Option("--scan-only", help="Fill the cache, do not train.")] = False,
     retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Rescan samples whose cached scan failed.")] = False,
@@ -284,7 +299,7 @@ def train_cmd(
     holdout_after: Annotated[str | None, typer.Option(help="Train only on malware first seen before this day and half the benign projects; write the rest as manifests for `douane evaluate`.")] = None,
 ) -> None:  # fmt: skip
     """Scan (cached), train the LightGBM detector, evaluate it beside rules-only, write the model."""
-    from douane.scoring.features import summary_fingerprint
+    from douane.scoring.features import ruleset_fingerprint, summary_fingerprint
 
     try:
         mal = read_manifest(malicious)
@@ -297,17 +312,13 @@ def train_cmd(
                   "group` first, or each file is its own campaign in the grouped split")  # fmt: skip
     cut = _cutoff(cutoff)
     samples = select(mal, ben, max_per_group, limit_benign)
-    store = Cache(cache or _default_cache(), summary_fingerprint())
-    current, latest = store.load()
-    lines = dict(current)
-    if allow_stale:
-        for sha, d in latest.items():
-            lines.setdefault(sha, d)
+    store = Cache(cache or _default_cache(), summary_fingerprint(), ruleset_fingerprint())
+    lines = store.load(stale)
     todo = [s for s in samples if s.sha256 not in lines
             or (retry_errors and "summary" not in lines[s.sha256])]  # fmt: skip
-    stale = sum(1 for s in samples if s.sha256 in lines and lines[s.sha256].get("fp") != store.fingerprint)  # fmt: skip
+    n_stale = sum(1 for s in samples if s.sha256 in lines and lines[s.sha256].get("fp") != store.fingerprint)  # fmt: skip
     err.print(f"{len(samples)} samples; {len(samples) - len(todo)} cached "
-              f"({stale} from other rules); {0 if cached_only else len(todo)} to scan "
+              f"({n_stale} made by other code); {0 if cached_only else len(todo)} to scan "
               f"[fingerprint {store.fingerprint}]")  # fmt: skip
     if todo and not cached_only:
         _scan(store, todo, jobs, time_budget, lines)
@@ -319,7 +330,8 @@ def train_cmd(
     _train(samples, lines, out, metrics or out / "metrics.json", split, cut, rounds,
            {"malicious_manifest": str(malicious), "benign_manifest": str(benign),
             "max_per_group": max_per_group, "limit_benign": limit_benign,
-            "fingerprint": store.fingerprint, "stale_summaries": stale,
+            "fingerprint": store.fingerprint, "ruleset": store.ruleset,
+            "stale_summaries": n_stale, "stale_accepted": str(stale),
             "command": " ".join(["douane", *sys.argv[1:]])})  # fmt: skip
 
 

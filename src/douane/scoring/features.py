@@ -548,6 +548,14 @@ def vector(feats: dict[str, float], names: Iterable[str]) -> list[float]:
     return [feats.get(n, ZERO_DEFAULT) for n in names]
 
 
+def ruleset_fingerprint() -> str:
+    """Which rules exist (ids only): summaries of tuned rules share it, of added ones do not."""
+    import hashlib
+
+    ids = ",".join(sorted(load_all()))
+    return hashlib.sha256(ids.encode()).hexdigest()[:12]
+
+
 def summary_fingerprint() -> str:
     """What produced a summary: the rules, the archive reader, the shipped data and this
     module's measurements. A cached summary with another fingerprint came from other code."""

@@ -84,6 +84,7 @@ class Model:
     malicious_margin: float
     suspicious_margin: float
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    rules_seen: frozenset[str] | None = None  # rules that fired in training; others are ignored
 
     def probability(self, margin: float) -> float:
         a, b = self.platt
@@ -128,6 +129,7 @@ def model_from(text: str, meta: dict[str, Any]) -> Model | None:
             malicious_margin=float(th["malicious"]["margin"]),
             suspicious_margin=float(th["suspicious"]["margin"]),
             meta=meta,
+            rules_seen=frozenset(meta["rules_seen"]) if "rules_seen" in meta else None,
         )
     except (ImportError, KeyError, TypeError, ValueError, IndexError):
         return None
@@ -159,13 +161,16 @@ def predict(
     try:
         if model is None:
             raise ValueError("no model")
-        feats = features(summarise(findings, context))
+        used = list(findings)
+        if model.rules_seen is not None:  # a rule added after training would shift every count
+            used = [f for f in findings if f.rule in model.rules_seen]
+        feats = features(summarise(used, context))
         margin, contrib = _contributions(model, feats)
     except Exception as exc:  # noqa: BLE001 - scoring must not lose the scan
         score, verdict, reasons = rules_score(findings)
         return score, verdict, (f"model unavailable ({type(exc).__name__}): rules weighting", *reasons)  # fmt: skip
     verdict = verdict_for_margin(model, margin)
-    return model.probability(margin), verdict, explain(model, feats, contrib, findings)
+    return model.probability(margin), verdict, explain(model, feats, contrib, used)
 
 
 def verdict_for_margin(model: Model, margin: float) -> Verdict:
@@ -546,6 +551,7 @@ def train_and_evaluate(
         "platt": [a, b],
         "thresholds": thresholds,
         "params": PARAMS | {"num_boost_round": rounds, "folds": k},
+        "rules_seen": rules_seen(data),
         "data": {
             "malware": int((y == 1).sum()),
             "benign": int((y == 0).sum()),
@@ -555,6 +561,15 @@ def train_and_evaluate(
         "model_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
     return text, meta, metrics
+
+
+def rules_seen(data: Labelled) -> list[str]:
+    """Rule ids that fired on some training file: the ones the model has learnt anything about."""
+    return sorted(
+        n.split(".")[1]
+        for j, n in enumerate(data.names)
+        if n.startswith("rule.") and n.count(".") == 1 and bool((data.X[:, j] != 0).any())
+    )
 
 
 def calibration_table(m: np.ndarray, y: np.ndarray, a: float, b: float) -> list[dict]:
