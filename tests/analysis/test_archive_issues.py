@@ -106,3 +106,18 @@ def test_real_reader_issues_become_findings():
     assert ("DOU902", Severity.HIGH) in got
     assert ("DOU911", Severity.LOW) in got
     assert ("DOU903", Severity.MEDIUM) in got
+
+
+def test_archive_hidden_under_plain_name_is_medium():
+    got = findings(
+        with_issues(
+            ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/version", "archive (zip); not"),
+            ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/w.npz", "archive (zip); not"),
+            ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/a.zip", "archive (by name)"),
+        )
+    )
+    assert got == [
+        ("DOU911", "pkg-1.0/pkg/a.zip", Severity.LOW),
+        ("DOU911", "pkg-1.0/pkg/version", Severity.MEDIUM),
+        ("DOU911", "pkg-1.0/pkg/w.npz", Severity.LOW),
+    ]

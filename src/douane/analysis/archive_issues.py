@@ -13,6 +13,11 @@ from douane.archive import ArchiveIssue, IssueKind
 from douane.domain import Confidence, Family, Severity, Where
 
 _CODE_NAME = re.compile(r"(^|/)(setup\.py|setup\.cfg|pyproject\.toml|[^/]+\.(py|pth|pyw))$", re.I)
+# names that say "not an archive": none, source, text, images (office files and .npz are zips)
+_DISGUISE_NAME = re.compile(
+    r"(^|/)[^/.]+$|\.(py|pyw|pth|txt|md|rst|json|cfg|ini|toml|ya?ml|csv|log|dat|png|jpe?g|gif|ico)$",
+    re.I,
+)
 _LINK_DETAIL = re.compile(r"^(?:symlink|hard link) to (?P<target>.*)$")
 
 
@@ -285,8 +290,9 @@ encrypted_member = _simple(
 )
 def nested_archive(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: reports archives stored inside the artifact (zip, tar, gzip, 7z, rar...,
-    by name or by magic bytes), which the reader does not unpack; those under tests/ or docs/
-    are INFO.
+    by name or by magic bytes), which the reader does not unpack: LOW; MEDIUM when the bytes
+    are an archive but the name hides it (no extension, `.py`, `.txt`, `.png`...); INFO under
+    tests/ or docs/.
 
     Why it matters: a nested archive's content is not analysed, and droppers carry their
     payload that way to unpack it at install time. Test data and bundled jars are common,
@@ -295,9 +301,14 @@ def nested_archive(ctx: ArtifactContext) -> Iterator[Hit]:
     Example: `pkg/resources/update.zip` next to a `setup.py` that extracts it.
     """
     for issue in _issues(ctx, IssueKind.NESTED_ARCHIVE):
-        in_tests = base_where(issue.path, ctx.kind) is Where.TEST
-        yield _hit(issue, "archive inside the archive; its content was not analysed",
-                   severity=Severity.INFO if in_tests else None)  # fmt: skip
+        if base_where(issue.path, ctx.kind) is Where.TEST:
+            yield _hit(issue, "archive inside the archive (test data); not analysed",
+                       severity=Severity.INFO)  # fmt: skip
+        elif "(by name)" not in issue.detail and _DISGUISE_NAME.search(issue.path):
+            yield _hit(issue, "archive stored under a name that hides it; not analysed",
+                       severity=Severity.MEDIUM)  # fmt: skip
+        else:
+            yield _hit(issue, "archive inside the archive; its content was not analysed")
 
 
 corrupt_member = _simple(
