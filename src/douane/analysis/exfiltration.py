@@ -116,7 +116,7 @@ _SANITIZERS = frozenset({"sign", "sign_transaction", "sign_message", "sign_typed
                          "signTransaction", "sign_msg", "hexdigest", "digest", "len", "bool",
                          "int", "float", "isinstance", "hasattr", "type", "id", "hash",
                          "uuid3", "uuid5", "exists", "isfile", "isdir", "startswith",
-                         "endswith", "count", "sleep", "print"})  # fmt: skip
+                         "endswith", "count", "sleep", "print", "any", "all"})  # fmt: skip
 _RECON_CMDS = re.compile(r"^\s*(whoami|hostname|id|uname(\s+-\w+)?|ipconfig(\s+/all)?|ifconfig|"
                          r"systeminfo|net\s+user|hostnamectl|ip\s+a(ddr)?)\s*$", re.IGNORECASE)  # fmt: skip
 _ENV_CMDS = re.compile(r"^\s*(env|printenv|set|export\s+-p)\s*$", re.IGNORECASE)
@@ -768,8 +768,8 @@ class _Tainter:
             return _join([self.taint(expr.value, d), self.taint(expr.slice, d)])
         if isinstance(expr, ast.Call):
             return self._call(expr, d)
-        if isinstance(expr, ast.Lambda):
-            return None
+        if isinstance(expr, ast.Lambda | ast.Compare):
+            return None  # `"CI" in os.environ` is a boolean, not the environment
         return _join(
             self.taint(c, d)
             for c in ast.iter_child_nodes(expr)
@@ -877,7 +877,7 @@ class _Tainter:
 
 def _token_regex(pattern: str) -> bool:
     """A regular expression shaped like a Discord token (or its encrypted storage prefix)."""
-    if "dQw4w9WgXcQ" in pattern:
+    if "dQw4w9WgXcQ:" in pattern:  # the prefix of encrypted tokens (bare, it is a video id)
         return True
     if re.search(r"\{2[34]\}.{0,12}\\?\.\s*.{0,12}\{6\}.{0,12}\{(2[5-9]|3[0-9])", pattern):
         return True
@@ -1802,7 +1802,15 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
             continue
         if not send.carries_data and send.kind not in ind.CALLBACK_KINDS:
             continue
-        sev = Severity.HIGH if send.oob else None
+        # paste sites and file drops also serve developer tools the user invokes (pytest
+        # --pastebin, share commands): LOW unless a flow shows secrets going there (DOU511)
+        sev = (
+            Severity.HIGH
+            if send.oob
+            else Severity.LOW
+            if send.kind in (ind.PASTE, ind.FILE_HOST)
+            else None
+        )
         verb = "sends data to" if send.carries_data else "calls"
         yield _module_hit(ctx, send.node, f"`{send.api}` {verb} {_kind_word(send)}", severity=sev)
 
@@ -2099,7 +2107,7 @@ def drop_destination_in_unparsed_code(ctx: FileContext) -> Iterator[Hit]:
 
 
 _STEALER_TEXT = (
-    ("Discord token storage", re.compile(r"Local Storage[\\/]+leveldb|dQw4w9WgXcQ|\{24\}\\?\.\[.{0,8}\]\{6\}", re.I)),
+    ("Discord token storage", re.compile(r"Local Storage[\\/]+leveldb|dQw4w9WgXcQ:|\{24\}\\?\.\[.{0,8}\]\{6\}", re.I)),
     ("browser saved passwords", re.compile(r"Login Data|logins\.json|key4\.db", re.I)),
     ("browser master key", re.compile(r"encrypted_key|CryptUnprotectData")),
     ("crypto wallet storage", re.compile(r"nkbihfbeogaeaoehlefnkodbefgpgknn|exodus\.wallet|Electrum[\\/]+wallets|wallet\.dat", re.I)),

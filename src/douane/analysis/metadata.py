@@ -384,6 +384,8 @@ def home_page_of_other_project(ctx: ArtifactContext) -> Iterator[Hit]:
         owner, repo = m.group(2).lower(), canonicalize_name(m.group(3))
         if repo == name or repo not in popular or f"{owner}/{repo}" == "pypa/sampleproject":
             continue
+        if name.startswith(repo + "-"):
+            continue  # a build or plugin of that project: `raydp-nightly`, `scrapbook-beta`
         close = _similar(name, repo)
         yield _hit(ctx, f"{header} {url[:80]} is the repository of the popular project `{repo}`, not of `{name}`",
                    header, severity=None if close else Severity.LOW)  # fmt: skip
