@@ -275,7 +275,20 @@ def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | Non
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=FETCH_TRIGGERS,
+    # the fetch tokens are what the rule needs; the sink tokens make the engine enter the
+    # function that runs the file when the download sits in a helper elsewhere
+    triggers=FETCH_TRIGGERS
+    + (
+        b"chmod",
+        b"startfile",
+        b"Popen",
+        b"system",
+        b"subprocess",
+        b"CDLL",
+        b"import_module",
+        b"run_path",
+        b"LoadLibrary",
+    ),  # fmt: skip
     tags=(Tag.DOWNLOAD, Tag.FILE_WRITE, Tag.EXECUTE),
 )
 def download_write_execute(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -323,7 +336,7 @@ _PIP_REMOTE = re.compile(
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"pip",),
+    triggers=(re.compile(rb"\bpip(?:[0-9.]*(?:\.exe)?['\"\s,]|\.main|\._internal)"),),
     tags=(Tag.DOWNLOAD, Tag.EXECUTE),
 )
 def runtime_pip_install(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

@@ -367,7 +367,18 @@ _RC_CMD = re.compile(
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=(b"bashrc", b"zshrc", b"profile", b"zshenv", b"config.fish", b"cshrc"),
+    triggers=(
+        b"bashrc",
+        b"zshrc",
+        b".profile",
+        b"_profile",
+        b"zprofile",
+        b"zshenv",
+        b"zlogin",
+        b"config.fish",
+        b"cshrc",
+        b"bash_login",
+    ),  # fmt: skip
     tags=(Tag.PERSIST,),
 )
 def shell_rc_file_write(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -584,6 +595,9 @@ REVERSE_SHELL = re.compile(
     r"|\bsh\s+-i\s*[<>]&|0<&\d+;?\s*exec\s+\d+<>",
     re.IGNORECASE,
 )
+_REVERSE_SHELL_TOKENS = (b"dup2", b"/dev/tcp", b"/dev/udp", b"mkfifo", b"socat", b"-i >&", b"-i>&",
+                         b"ncat", b"netcat", b" -e /bin", b" -e sh", b" -e cmd", b" -e powershell",
+                         b" -c /bin", b"exec 5<>", b"exec 196<>")  # fmt: skip
 _SHELLS = re.compile(r"(?:^|/|\s)(?:ba|z|da|k)?sh\b|cmd(?:\.exe)?\b|powershell", re.I)
 
 
@@ -610,18 +624,7 @@ def _reverse_shell_scope(node: ast.Call, ctx: PyContext) -> bool:
     severity=Severity.CRITICAL,
     confidence=Confidence.HIGH,
     nodes=(ast.Call, ast.Constant),
-    triggers=(
-        b"dup2",
-        b"/dev/tcp",
-        b"/dev/udp",
-        b"mkfifo",
-        b"socat",
-        b"-i >&",
-        b"nc ",
-        b"ncat",
-        b"netcat",
-        b"fileno",
-    ),  # fmt: skip
+    triggers=_REVERSE_SHELL_TOKENS + (b"fileno()",),
     tags=(Tag.EXECUTE, Tag.NETWORK_SEND),
 )
 def reverse_shell(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
@@ -673,17 +676,7 @@ def reverse_shell(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     file_types=(FileType.SHELL, FileType.WINDOWS_SCRIPT, FileType.PYTHON, FileType.PTH),
     only_unparsed=True,
-    triggers=(
-        b"/dev/tcp",
-        b"/dev/udp",
-        b"mkfifo",
-        b"socat",
-        b"-i >&",
-        b"nc ",
-        b"ncat",
-        b"netcat",
-        b"dup2",
-    ),
+    triggers=_REVERSE_SHELL_TOKENS,
     tags=(Tag.EXECUTE, Tag.NETWORK_SEND),
 )
 def reverse_shell_in_script(ctx: FileContext) -> Iterator[Hit]:
