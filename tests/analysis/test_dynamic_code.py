@@ -64,7 +64,9 @@ def test_version_idiom_in_setup_is_info_only():
 
 
 def test_pickle_blob_in_tests_is_graded_low():
-    src = "import pickle\nOLD = b'\\x80\\x02cpkg\\nThing\\nq\\x00)\\x81q\\x01.'\npickle.loads(OLD)\n"
+    src = (
+        "import pickle\nOLD = b'\\x80\\x02cpkg\\nThing\\nq\\x00)\\x81q\\x01.'\npickle.loads(OLD)\n"
+    )
     assert rules(scan(src, "tests/test_compat.py")) == [("DOU305", 3, Severity.LOW)]
     assert rules(scan(src, "pkg/compat.py")) == [("DOU305", 3, Severity.HIGH)]
 
@@ -78,3 +80,8 @@ def test_unknown_helper_applied_to_encoded_literal():
     blob = "aW1wb3J0IG9zCmltcG9ydCBzdWJwcm9jZXNzCmltcG9ydCB1cmxsaWIucmVxdWVzdAo="
     src = f"from helpers import unpack\nexec(unpack('{blob}'))\n"
     assert ("DOU301", 2, Severity.HIGH) in rules(scan(src))
+
+
+def test_plain_builtins_lookup_is_low_and_disguised_is_high():
+    src = "import builtins\na = getattr(builtins, 'exec')\nb = getattr(builtins, 'ex' + 'ec')\n"
+    assert rules(scan(src)) == [("DOU304", 2, Severity.LOW), ("DOU304", 3, Severity.HIGH)]

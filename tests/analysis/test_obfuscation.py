@@ -28,7 +28,10 @@ def test_blob_grading_by_content():
     rnd = random.Random(1)
     noise = bytes(rnd.randrange(256) for _ in range(300))
     assert classify_blob(_b64(b"\x89PNG\r\n\x1a\n" + noise)) is None
-    assert classify_blob(_b64(b"import os\nimport subprocess\n" + b"x = 1\n" * 40))[0] is Severity.MEDIUM
+    assert (
+        classify_blob(_b64(b"import os\nimport subprocess\n" + b"x = 1\n" * 40))[0]
+        is Severity.MEDIUM
+    )
     assert classify_blob(_b64(zlib.compress(noise)))[0] is Severity.LOW
     assert classify_blob(_b64(noise))[0] is Severity.INFO
     assert classify_blob(_b64(b"MZ\x90\x00" + noise))[0] is Severity.MEDIUM
@@ -37,7 +40,9 @@ def test_blob_grading_by_content():
 def test_soup_names():
     for name in ("OO0O0OO0O0", "lIlIIlIlll", "MNMMNNMNMN", "S2S222SS2S"):
         assert is_soup_name(name), name
-    for name in ("MAX_RETRIES", "XXXXXXXX", "aaaaaaaa", "__init__", "deadbeef", "HTTP_200_OK"):
+    benign = ("MAX_RETRIES", "XXXXXXXX", "aaaaaaaa", "__init__", "deadbeef", "HTTP_200_OK",
+              "iiiiiIIT", "aaaaaabbbbbbvvvvv")  # fmt: skip
+    for name in benign:
         assert not is_soup_name(name), name
 
 
@@ -55,6 +60,7 @@ def test_margin_gap_with_dangerous_tail_is_high():
 
 def test_nfkc_identifier_is_high_and_whole_script_names_pass():
     assert scan("𝐞𝐱𝐞𝐜('pass')\n") == [("DOU705", 1, Severity.HIGH)]
+    assert scan("𝓪 = 1\n", "tests/fixtures/attr.py") == [("DOU705", 1, Severity.LOW)]
     assert scan("имя = 'Вася'\nprint(имя)\n") == []
 
 

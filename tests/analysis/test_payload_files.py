@@ -36,6 +36,8 @@ def test_extension_classes():
     assert extension_class("pkg/run.exe") == "exe"
     assert extension_class("pkg/bin/tool") == "exe"
     assert extension_class("pkg/icon.png") == "data"
+    assert extension_class("pkg/firmware/board-demo.axf") == "firmware"
+    assert extension_class("pkg/firmware/board.elf") == "firmware"
 
 
 def test_source_pairing_for_bytecode():

@@ -564,8 +564,10 @@ def obfuscated_import_name(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         if how != "string joined from fragments":
             yield ctx.hit(node, f"`{name}` imports a module whose name is {how}")
         return
-    if how == "string joined from fragments" and _is_package_relative(arg, ctx):
-        return
+    if how == "string joined from fragments" and (
+        isinstance(arg, ast.Name) or _is_package_relative(arg, ctx)
+    ):
+        return  # a variable built by concatenation is a plugin path, not a disguise
     severity = Severity.HIGH if module.split(".")[0] in SENSITIVE_MODULES else None
     yield ctx.hit(node, f"`{name}` imports `{module[:60]}` spelled as a {how}", severity=severity)
 
@@ -592,7 +594,8 @@ def _is_package_relative(arg: ast.AST, ctx: PyContext) -> bool:
 def builtins_lookup_of_exec(node: ast.Call | ast.Subscript, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags `exec`, `eval`, `compile` or `__import__` fetched out of the builtins
     by name: `getattr(__builtins__, "ex" + "ec")`, `globals()["__builtins__"]["eval"]`,
-    `vars(builtins)["exec"]`, `__builtins__.__dict__["exec"]`. A disguised name is HIGH.
+    `vars(builtins)["exec"]`, `__builtins__.__dict__["exec"]`. A disguised name is HIGH, a
+    plain literal (`getattr(builtins, "exec")`, a compatibility idiom) LOW.
 
     Why it matters: looking a builtin up by string is an aliasing trick that hides the call to
     `exec` from anyone searching for it; ordinary code just calls `exec`.
@@ -612,7 +615,8 @@ def builtins_lookup_of_exec(node: ast.Call | ast.Subscript, ctx: PyContext) -> I
     if value not in DANGEROUS_BUILTINS:
         return
     how = assembled(key, ctx, flow) or decoded(key, ctx, flow)
-    severity = Severity.HIGH if how else None
+    # a plain-literal lookup is a py2/py3 compatibility idiom or a test patching __import__
+    severity = Severity.HIGH if how else Severity.LOW
     spelled = f" spelled as a {how}" if how else ""
     yield ctx.hit(node, f"`{value}` is looked up in the builtins by name{spelled}",
                   severity=severity)  # fmt: skip

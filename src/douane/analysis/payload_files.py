@@ -12,7 +12,9 @@ from douane.analysis.registry import artifact_rule
 from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
 
 _NATIVE_LIB = re.compile(r"\.(?:so(?:\.\d+)*|pyd|dll|dylib|bundle|node|sys|ocx|drv|cpl)$", re.I)
-_EXE_EXT = re.compile(r"\.(?:exe|com|scr|bin|elf|out|run|app|msi)$", re.I)
+_EXE_EXT = re.compile(r"\.(?:exe|com|scr|run|app|msi|pif|cpl)$", re.I)
+# images for other machines: firmware, kernel modules, raw program images
+_FIRMWARE_EXT = re.compile(r"\.(?:elf|axf|bin|out|img|hex|fw|ko|prx|efi)$", re.I)
 _MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
 WINDOWS_SCRIPTS = (".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".vbe", ".wsf", ".hta", ".jse")
 
@@ -35,10 +37,13 @@ def executable_format(data: bytes) -> str | None:
 
 
 def extension_class(path: str) -> str:
-    """ "native" (a loadable library), "exe" (an executable name or none), or "data"."""
+    """The kind of name a member has: "native" (a loadable library), "firmware" (a program
+    image for some device), "exe" (an executable's name, or none) or "data"."""
     base = path.rsplit("/", 1)[-1]
     if _NATIVE_LIB.search(base):
         return "native"
+    if _FIRMWARE_EXT.search(base):
+        return "firmware"
     if _EXE_EXT.search(base) or "." not in base.lstrip("."):
         return "exe"
     return "data"
@@ -67,8 +72,8 @@ def _cap_in_tests(f: FileContext, severity: Severity) -> Severity:
 def executable_in_sdist(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: flags native executables (PE, ELF, Mach-O, told by their magic bytes) in
     a source distribution: an `.exe` or extensionless binary is HIGH, a prebuilt library
-    (`.so`, `.dll`, `.pyd`, `.dylib`) MEDIUM, either one under tests/ or docs/ LOW. Binaries
-    named like data files are DOU803.
+    (`.so`, `.dll`, `.pyd`, `.dylib`) or a firmware-style image (`.elf`, `.axf`, `.bin`)
+    MEDIUM, any of them under tests/ or docs/ LOW. Binaries named like data files are DOU803.
 
     Why it matters: an sdist is meant to hold source; a prebuilt program in it cannot be
     reviewed and is a ready second stage for a `setup.py` that runs it. Some projects vendor a
@@ -82,7 +87,10 @@ def executable_in_sdist(ctx: ArtifactContext) -> Iterator[Hit]:
         if ext == "data":
             continue
         severity = Severity.HIGH if ext == "exe" else Severity.MEDIUM
-        what = "a prebuilt native library" if ext == "native" else "a native executable"
+        what = {
+            "native": "a prebuilt native library",
+            "firmware": "a program image (firmware or raw binary)",
+        }.get(ext, "a native executable")
         yield Hit(
             message=f"{fmt} binary in the source distribution: {what}",
             file=f.path,
