@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -96,13 +97,13 @@ class Flow:
     local_names: set[str] = field(default_factory=set)  # defined or imported relatively here
 
 
-_CACHE: list = [None, None]  # (tree, Flow): one file at a time is walked
+_CACHE = threading.local()  # .tree / .flow: one file at a time is walked per thread
 
 
 def flow_of(ctx: PyContext) -> Flow:
     """Build (once per parsed file) the assignment and parent index."""
-    if _CACHE[0] is ctx.tree:
-        return _CACHE[1]
+    if getattr(_CACHE, "tree", None) is ctx.tree:
+        return _CACHE.flow
     flow = Flow()
     stack: list[tuple[ast.AST, int]] = [(ctx.tree, 0)]
     while stack:
@@ -128,7 +129,7 @@ def flow_of(ctx: PyContext) -> Flow:
         for child in ast.iter_child_nodes(node):
             flow.parents[id(child)] = node
             stack.append((child, inner))
-    _CACHE[0], _CACHE[1] = ctx.tree, flow
+    _CACHE.tree, _CACHE.flow = ctx.tree, flow
     _find_decoder_funcs(flow, ctx)
     return flow
 
