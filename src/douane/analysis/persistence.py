@@ -335,8 +335,8 @@ def service_or_launch_agent_install(node: ast.Call, ctx: PyContext) -> Iterator[
     `launchctl load`, `update-rc.d ... defaults`.
 
     Why it matters: these start a program at boot or login on Linux and macOS. Server tools
-    install their own service files on request; a package doing it during install or import
-    is persisting something.
+    install their own service files on request, inside a function: LOW there; a package
+    doing it during install or import is persisting something (MEDIUM).
 
     Example: `open(os.path.expanduser("~/Library/LaunchAgents/com.update.plist"), "w")`.
     """
@@ -344,11 +344,17 @@ def service_or_launch_agent_install(node: ast.Call, ctx: PyContext) -> Iterator[
     if is_exec_call(name):
         cmd = command_of(node, ctx) or ""
         if _SERVICE_CMD.search(cmd):
-            yield ctx.hit(node, f"`{name}` enables a service or launch agent")
+            yield ctx.hit(
+                node,
+                f"`{name}` enables a service or launch agent",
+                severity=_lower_in_function(ctx),
+            )
         return
     target = write_target(node, ctx)
     if target and _SERVICE_PATH.search(target):
-        yield ctx.hit(node, f"`{name}` writes a boot/login autostart file (`{target[:60]}`)")
+        what = name or getattr(node.func, "attr", "write")
+        yield ctx.hit(node, f"`{what}` writes a boot/login autostart file (`{target[:60]}`)",
+                      severity=_lower_in_function(ctx))  # fmt: skip
 
 
 _RC_FILE = re.compile(
@@ -427,8 +433,8 @@ def hidden_file_or_console(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     (`ShowWindow(GetConsoleWindow(), 0)` / `SW_HIDE`).
 
     Why it matters: droppers hide the file they planted and the console they run in so the
-    user does not notice. Windowed apps hide their console too (MEDIUM); hiding a file from
-    inside a function, as setuptools does for `.egg-info` on Windows, is LOW.
+    user does not notice. Debuggers, windowed apps and setuptools (for `.egg-info` on
+    Windows) do it inside functions: LOW there, MEDIUM at install or import time.
 
     Example: `ctypes.windll.user32.ShowWindow(ctypes.windll.kernel32.GetConsoleWindow(), 0)`.
     """
@@ -455,7 +461,9 @@ def hidden_file_or_console(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         flag = node.args[1]
         zero = isinstance(flag, ast.Constant) and flag.value == 0
         if zero or "SW_HIDE" in ast.unparse(flag):
-            yield ctx.hit(node, "`ShowWindow` hides a window (SW_HIDE)")
+            yield ctx.hit(
+                node, "`ShowWindow` hides a window (SW_HIDE)", severity=_lower_in_function(ctx)
+            )
 
 
 # -- sandbox, VM and debugger checks ---------------------------------------------------------------
@@ -477,9 +485,7 @@ _ANALYSIS_ARTIFACTS = frozenset({
     # analysis sandbox accounts
     "wdagutilityaccount",
 })  # fmt: skip
-_DEBUGGER_APIS = frozenset(
-    {"IsDebuggerPresent", "CheckRemoteDebuggerPresent", "NtQueryInformationProcess"}
-)
+_DEBUGGER_APIS = frozenset({"IsDebuggerPresent", "CheckRemoteDebuggerPresent"})
 
 
 @node_rule(
@@ -504,7 +510,6 @@ _DEBUGGER_APIS = frozenset(
         b"WDAGUtility",
         b"IsDebuggerPresent",
         b"CheckRemoteDebuggerPresent",
-        b"NtQueryInformationProcess",
         b"fiddler",
         b"Fiddler",
         b"sbiedll",
@@ -736,8 +741,8 @@ _MINER_STRONG = re.compile(r"stratum\+(?:tcp|ssl|tls)://|--donate-level\b", re.I
 def crypto_miner(node: ast.Constant, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags strings of cryptocurrency miners in code: pool URLs
     (`stratum+tcp://`), miner options (`--donate-level`), miner and pool names (`xmrig`,
-    `cryptonight`, `nicehash`, `supportxmr`, ...). Pool URLs and miner options raise the
-    confidence to HIGH.
+    `cryptonight`, `nicehash`, `supportxmr`, ...). Pool URLs and miner options are HIGH with
+    high confidence; names alone are MEDIUM (security tools list them as patterns).
 
     Why it matters: cryptojacking packages download and start a miner on the installing
     machine, burning its CPU for someone else's wallet.
@@ -747,7 +752,9 @@ def crypto_miner(node: ast.Constant, ctx: PyContext) -> Iterator[Hit]:
     value = _str_constant(node)
     if value and MINER.search(value) and _first_on_line(ctx, "DOU611", node):
         strong = bool(_MINER_STRONG.search(value))
-        yield ctx.hit(node, "code holds a crypto-miner pool, option or name",
+        what = "pool URL or option" if strong else "or pool name"
+        yield ctx.hit(node, f"code holds a crypto-miner {what}",
+                      severity=None if strong else Severity.MEDIUM,
                       confidence=Confidence.HIGH if strong else None)  # fmt: skip
 
 

@@ -436,7 +436,7 @@ def fetch_piped_to_shell(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 _SCRIPT_PATTERNS: tuple[tuple[re.Pattern[str], str, Severity], ...] = (
     (PS_ENCODED, "runs PowerShell with a base64-encoded command", Severity.HIGH),
     (PS_CRADLE, "downloads and runs code with a PowerShell cradle", Severity.HIGH),
-    (FETCH_TO_SHELL, "downloads a script with curl/wget and runs it", Severity.MEDIUM),
+    (FETCH_TO_SHELL, "downloads a script with curl/wget and runs it", Severity.LOW),
 )  # fmt: skip
 
 
@@ -474,9 +474,9 @@ def script_file_download_and_run(ctx: FileContext) -> Iterator[Hit]:
     such as `certutil -urlcache`).
 
     Why it matters: malware ships its stage-one as a `.bat`/`.ps1`/`.sh` file and starts it
-    from `setup.py`. A project's own `install.sh` may legitimately pipe a known installer to a
-    shell, which is why `curl | sh` alone is MEDIUM while encoded PowerShell and LOLBins are
-    HIGH.
+    from `setup.py`. Developer scripts (`build-docs.sh`, CI helpers) legitimately pipe a
+    known installer to a shell, which is why `curl | sh` alone is LOW while encoded
+    PowerShell, download cradles and LOLBins are HIGH.
 
     Example: a `run.bat` holding `powershell -w hidden -enc SQBFAFgA...`.
     """
