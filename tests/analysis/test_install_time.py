@@ -61,3 +61,22 @@ def test_cmdclass_override_is_graded_by_its_body():
 def test_wheel_setup_py_is_not_install_time():
     src = "import os\nos.system('/tmp/x')\nsetup()\n"
     assert not hits(scan({"setup.py": src}, ArtifactKind.WHEEL), "DOU102")
+
+
+def test_import_time_is_one_step_lower_outside_init():
+    src = "import requests\nrequests.get('https://api.example.invalid/v')\n"
+    assert hits(scan({"pkg/__init__.py": src}), "DOU103") == [(2, Severity.MEDIUM, Where.IMPORT)]
+    assert hits(scan({"pkg/tool.py": src}), "DOU103") == [(2, Severity.LOW, Where.IMPORT)]
+
+
+def test_client_construction_is_not_a_network_call():
+    src = "import httpx\nCLIENT = httpx.Client(timeout=5)\n"
+    assert not hits(scan({"pkg/__init__.py": src}), "DOU103")
+
+
+def test_namespace_package_pth_is_not_a_hook():
+    line = (
+        "import sys, types, os;p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('ns',));"
+        "ie = os.path.exists(os.path.join(p,'__init__.py'))\n"
+    )
+    assert not hits(scan({"ns-nspkg.pth": line}), "DOU106")
