@@ -140,8 +140,10 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
 def _worker_init() -> None:
     # Load rules once per worker, before the first artifact, so timing is per-artifact work.
     from douane.analysis.engine import default_rules
+    from douane.analysis.names import popular_index
 
     default_rules()
+    popular_index()
 
 
 def scan_many(

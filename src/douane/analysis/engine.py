@@ -26,7 +26,7 @@ from douane.analysis.context import (
 )
 from douane.analysis.interface import FileType, Hit, Kind, Rule
 from douane.analysis.registry import load_all
-from douane.domain import Artifact, Finding, Where
+from douane.domain import Artifact, Family, Finding, Where
 
 if TYPE_CHECKING:
     from douane.archive import Opened
@@ -109,7 +109,7 @@ class RuleSet:
     def build(cls, rules: Iterable[Rule]) -> RuleSet:
         node, art = [], []
         by_type: dict[FileType, list[Rule]] = defaultdict(list)
-        for r in sorted(rules, key=lambda r: r.id):
+        for r in sorted(rules, key=rule_order):
             if r.kind is Kind.NODE:
                 node.append(r)
             elif r.kind is Kind.FILE:
@@ -123,6 +123,13 @@ class RuleSet:
                 seen.setdefault(t if isinstance(t, bytes) else ("re", t.pattern), t)
         tokens = tuple(seen.values())
         return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens))
+
+
+def rule_order(rule: Rule) -> tuple[bool, int]:
+    """Numeric id order, with the diff family last: it compares every other finding with the
+    previous release's, so it must run after them (``DOU1202`` sorts before ``DOU201`` as text)."""
+    digits = "".join(c for c in rule.id if c.isdigit())
+    return (rule.family is Family.DIFF, int(digits or 0))
 
 
 _DEFAULT: RuleSet | None = None

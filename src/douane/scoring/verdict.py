@@ -3,6 +3,7 @@
 The weighting is deliberately simple and documented here, so a reviewer can recompute it:
 
 * each finding weighs ``SEVERITY[severity] × CONFIDENCE[confidence] × WHERE[where]``;
+* a finding already present in the previous release (diff mode, ``new: false``) counts half;
 * a rule counts once per artifact (its heaviest finding): fifty base64 literals are not fifty
   times more suspicious than one;
 * malware is a *combination*: per file, capability tags that together mark malware
@@ -62,8 +63,13 @@ class Contribution:
     reason: str
 
 
+# diff mode: a finding already present in the previous release weighs less (measured: 97 % of
+# findings on consecutive releases of popular projects were already there)
+NEW = {True: 1.0, False: 0.5, None: 1.0}
+
+
 def finding_weight(f: Finding) -> float:
-    return SEVERITY[f.severity] * CONFIDENCE[f.confidence] * WHERE.get(f.where, 0.7)
+    return SEVERITY[f.severity] * CONFIDENCE[f.confidence] * WHERE.get(f.where, 0.7) * NEW[f.new]
 
 
 def contributions(findings: Iterable[Finding]) -> list[Contribution]:
