@@ -129,7 +129,7 @@ def test_saved_model_is_lightgbm_text_with_its_metrics(trained: Path) -> None:
     assert meta["thresholds"]["malicious"]["margin"] >= meta["thresholds"]["suspicious"]["margin"]
     metrics = json.loads((trained / "metrics.json").read_text())
     for split in ("grouped", "time"):
-        assert set(metrics[split]["model"]["recall_at_fpr"]) == {"0.01%", "0.10%", "1.00%"}
+        assert {"0.01%", "0.10%", "1.00%"} <= set(metrics[split]["model"]["recall_at_fpr"])
         assert "rules_only" in metrics[split]
 
 

@@ -363,6 +363,13 @@ def _hold_out(samples: list[Sample], day: str, out: Path) -> list[Sample]:
     return keep
 
 
+def _size(s: Sample) -> int:
+    try:
+        return int(s.size) if s.size else Path(s.path).stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
 def _scan(store: Cache, todo: list[Sample], jobs: int, budget: float, lines: dict) -> None:
     from rich.progress import (
         BarColumn,
@@ -373,7 +380,9 @@ def _scan(store: Cache, todo: list[Sample], jobs: int, budget: float, lines: dic
         TimeRemainingColumn,
     )
 
-    random.Random(0).shuffle(todo)  # partial caches then hold a fair mix of both labels
+    # smallest files first: a partial cache then holds most samples (a few large releases take
+    # most of the time), and a run cut short loses the fewest
+    todo.sort(key=_size)
     bar = Progress(TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
                    disable=not err.is_terminal)  # fmt: skip
@@ -411,6 +420,10 @@ def _train(samples: list[Sample], lines: dict, out: Path, metrics_path: Path, sp
     metrics["training"] = model_meta["training"]
     metrics["model_bytes"] = len(text.encode("utf-8"))
     metrics["top_features"] = _importance(text, data.names)
+    by_sha = {s.sha256: f"{s.label} {s.name} {s.version} {s.filename}" for s in samples}
+    errs = metrics.get("errors_out_of_fold", {})
+    for key in ("false_positives", "missed_examples"):
+        errs[key] = [by_sha.get(sha, sha) for sha in errs.get(key, [])]
     M.save(out, text, model_meta)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -67,7 +67,7 @@ PARAMS: dict[str, Any] = {
 # Target false-positive rates of the two operating points, measured on benign files.
 MALICIOUS_FPR = 1e-4
 SUSPICIOUS_FPR = 1e-3
-REPORT_FPRS = (1e-4, 1e-3, 1e-2)
+REPORT_FPRS = (1e-4, 1e-3, 5e-3, 1e-2)
 EXPLAIN_TOP = 5
 
 
@@ -544,6 +544,7 @@ def train_and_evaluate(
         }
     metrics["shipped_thresholds"] = thresholds
     metrics["calibration"] = calibration_table(oof, y, a, b)
+    metrics["errors_out_of_fold"] = error_examples(data, oof, th_sus["margin"])
     meta = {
         "format": FORMAT,
         "lightgbm": lgb.__version__,
@@ -561,6 +562,25 @@ def train_and_evaluate(
         "model_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
     return text, meta, metrics
+
+
+def error_examples(data: Labelled, oof: np.ndarray, cut: float, top: int = 15) -> dict[str, Any]:
+    """What the model gets wrong out of fold at the review threshold: benign files above it
+    (highest first) and missed malware, with how many of those had no finding at all."""
+    import numpy as np
+
+    col = {n: j for j, n in enumerate(data.names)}
+    counts = [c for c in ("findings.install", "findings.import", "findings.function",
+                          "findings.other") if c in col]  # fmt: skip
+    no_findings = data.X[:, [col[c] for c in counts]].sum(axis=1) == 0 if counts else None
+    fp = [i for i in np.argsort(-oof) if data.y[i] == 0 and oof[i] >= cut]
+    fn = [i for i in np.argsort(oof) if data.y[i] == 1 and oof[i] < cut]
+    return {
+        "false_positives": [data.sha256[i] for i in fp[:top]],
+        "missed_malware": len(fn),
+        "missed_without_findings": int(no_findings[fn].sum()) if no_findings is not None else None,
+        "missed_examples": [data.sha256[i] for i in fn[:top]],
+    }
 
 
 def rules_seen(data: Labelled) -> list[str]:
