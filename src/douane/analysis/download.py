@@ -13,7 +13,7 @@ from douane.analysis.context import FileContext, PyContext
 from douane.analysis.indicators import url_kind
 from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
-from douane.analysis.pyapi import CHMOD, DYNAMIC_EXEC, NETWORK_FETCH, matches, tail
+from douane.analysis.pyapi import CHMOD, DYNAMIC_EXEC, NETWORK_FETCH, SYSTEM_TRIGGER, matches, tail
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -342,7 +342,7 @@ def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | Non
         b"chmod",
         b"startfile",
         b"Popen",
-        b"system",
+        SYSTEM_TRIGGER,
         b"subprocess",
         b"CDLL",
         b"import_module",

@@ -439,7 +439,9 @@ def _is_plain_literal(expr: ast.AST) -> bool:
 
 # -- rules ---------------------------------------------------------------------------------------
 
-_EXEC_TRIGGERS = (b"exec", b"eval", b"compile")
+# exec/eval/compile as a name, a builtins attribute or a string (getattr); not as a method
+# (`model.eval()`, `re.compile(...)`: in 13 % of benign files)
+_EXEC_TRIGGERS = (re.compile(rb"(?:(?<![\w.])|builtins\.)(?:exec|eval|compile)\b"),)
 
 
 @node_rule(
@@ -648,7 +650,7 @@ def _is_builtins_object(expr: ast.AST, ctx: PyContext) -> bool:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"loads", b"load("),
+    triggers=(b"pickle", b"marshal", b"dill", b"shelve"),
     tags=(Tag.DECODE, Tag.DYNAMIC_EXEC),
 )
 def embedded_serialized_code_loaded(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

@@ -78,6 +78,10 @@ class TriggerScanner:
         return present, offsets
 
 
+def _any_trigger(data: bytes, triggers: Iterable[Trigger]) -> bool:
+    return any((t in data) if isinstance(t, bytes) else t.search(data) for t in triggers)
+
+
 def offsets_to_lines(data: bytes, offsets: list[int]) -> list[int] | None:
     """Sorted 1-based line numbers of byte offsets; None when too many to be worth gating."""
     if len(offsets) > MAX_TRIGGER_LINES:
@@ -376,11 +380,10 @@ def _parse_chunks(text: str, lines: list[int], name: str) -> list[ast.Module] | 
         return None
     trees = []
     for source, offset in chunks:
-        tree = _parse(source, name)
+        # leading newlines put the chunk at its real lines, cheaper than ast.increment_lineno
+        tree = _parse("\n" * offset + source, name)
         if tree is None:
             return None  # our split was wrong somewhere: caller parses the whole file
-        if offset:
-            ast.increment_lineno(tree, offset)
         trees.append(tree)
     return trees
 
@@ -499,7 +502,7 @@ def analyse(
         for rule in rs.file_rules.get(fctx.file_type, ()):
             if rule.only_unparsed and fctx.parsed:
                 continue
-            if rule.triggers and not any(t in data for t in rule.triggers):
+            if rule.triggers and not _any_trigger(data, rule.triggers):
                 continue
             for hit in _run(rule, rule.check(fctx), stats):
                 findings.append(_finding(rule, hit, fctx.path, fctx.where))

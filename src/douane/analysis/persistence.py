@@ -377,7 +377,7 @@ _RC_CMD = re.compile(
         b"bashrc",
         b"zshrc",
         b".profile",
-        b"_profile",
+        b"bash_profile",
         b"zprofile",
         b"zshenv",
         b"zlogin",
@@ -424,7 +424,7 @@ _ATTRIB_HIDE = re.compile(r"\battrib(?:\.exe)?\b.*\+h\b", re.I)
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"attrib", b"SetFileAttributes", b"ShowWindow"),
+    triggers=(re.compile(rb"\battrib\b"), b"SetFileAttributes", b"ShowWindow"),
     tags=(Tag.EVADE,),
 )
 def hidden_file_or_console(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -549,7 +549,8 @@ def sandbox_or_debugger_check(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
 
 
 _PAYLOAD_TOKENS = (
-    b"system",
+    b".system",
+    b"system(",
     b"Popen",
     b"subprocess",
     b"exec",
@@ -601,7 +602,7 @@ REVERSE_SHELL = re.compile(
     re.IGNORECASE,
 )
 _REVERSE_SHELL_TOKENS = (b"dup2", b"/dev/tcp", b"/dev/udp", b"mkfifo", b"socat", b"-i >&", b"-i>&",
-                         b"ncat", b"netcat", b" -e /bin", b" -e sh", b" -e cmd", b" -e powershell",
+                         re.compile(rb"\bncat\b"), b"netcat", b" -e /bin", b" -e sh", b" -e cmd", b" -e powershell",
                          b" -c /bin", b"exec 5<>", b"exec 196<>")  # fmt: skip
 _SHELLS = re.compile(r"(?:^|/|\s)(?:ba|z|da|k)?sh\b|cmd(?:\.exe)?\b|powershell", re.I)
 

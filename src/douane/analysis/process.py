@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext
 from douane.analysis.interface import FileType, Hit, Tag
-from douane.analysis.pyapi import PROCESS_ANY, PROCESS_SHELL, matches
+from douane.analysis.pyapi import PROCESS_ANY, PROCESS_SHELL, SYSTEM_TRIGGER, matches
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity
 
@@ -20,7 +20,7 @@ _SHELL_EXECUTE = frozenset({"win32api.ShellExecute", "ctypes.windll.shell32.Shel
                             "ctypes.windll.shell32.ShellExecuteA", "win32api.WinExec",
                             "ctypes.windll.kernel32.WinExec"})  # fmt: skip
 EXEC_CALLS = PROCESS_ANY | _SHELL_EXECUTE
-PROCESS_TRIGGERS = (b"system", b"popen", b"Popen", b"subprocess", b"spawn", b"startfile",
+PROCESS_TRIGGERS = (SYSTEM_TRIGGER, b"popen", b"Popen", b"subprocess", b"spawn", b"startfile",
                     b"ShellExecute", b"WinExec", b"exec", b"getoutput", b"run(", b"call(")  # fmt: skip
 
 
@@ -153,7 +153,7 @@ def _process_call(node: ast.Call, ctx: PyContext) -> tuple[str, str] | None:
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"system", b"popen", b"getoutput", b"pty"),
+    triggers=(SYSTEM_TRIGGER, b"popen", b"getoutput", b"pty.", b"import pty", b"from pty"),
     tags=(Tag.EXECUTE,),
 )
 def shell_command_execution(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -344,7 +344,7 @@ def powershell_encoded_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"ownload", b"nvoke-", b"iex", b"IEX", b"iwr", b"irm", b"WebClient"),
+    triggers=(b"ownload", b"nvoke-", b"iex", b"IEX", b"iwr", re.compile(rb"\birm\b"), b"WebClient"),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
 def powershell_download_cradle(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -529,7 +529,7 @@ _UNPARSED_SHELL = re.compile(
     confidence=Confidence.MEDIUM,
     file_types=(FileType.PYTHON,),
     only_unparsed=True,
-    triggers=(b"system", b"popen", b"Popen", b"call"),
+    triggers=(SYSTEM_TRIGGER, b"popen", b"Popen", b"call"),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
 def unparsed_python_shell_download(ctx: FileContext) -> Iterator[Hit]:

@@ -6,6 +6,12 @@ A name ending in ``.*`` matches any attribute of that module.
 
 from __future__ import annotations
 
+import re
+
+# `os.system`, `system(...)`, `from os import system`: not the word "system" in prose, which
+# is in 9 % of benign Python files (a trigger that common makes the prefilter useless)
+SYSTEM_TRIGGER = re.compile(rb"\.system\b|\bsystem\s*\(|import[^\n]*\bsystem\b")
+
 PROCESS_SHELL = frozenset({"os.system", "os.popen", "commands.getoutput", "commands.getstatusoutput",
                            "subprocess.getoutput", "subprocess.getstatusoutput", "pty.spawn",
                            "os.popen2", "os.popen3", "os.popen4"})  # fmt: skip
