@@ -122,3 +122,20 @@ def test_cli_evaluate_bad_manifest_is_a_clear_error(tmp_path):
                                    "--out", str(tmp_path / "o")])  # fmt: skip
     assert res.exit_code == 2
     assert "missing columns" in res.output
+
+
+def test_resume_keeps_good_records_and_rescans_errors(corpora, tmp_path):
+    """Regression: an interrupted or overloaded run must not scan everything again, nor
+    freeze its errors."""
+    mal, ben = corpora
+    out = tmp_path / "eval"
+    evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1))
+    first = {(r.label, r.name): r for r in read_records(out / "results.jsonl")}
+    report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1, resume=True))
+    again = {(r.label, r.name): r for r in read_records(out / "results.jsonl")}
+    assert again.keys() == first.keys()
+    errors = sum(r.is_error for r in first.values())
+    assert report["run"]["reused"] == len(first) - errors
+    assert report["run"]["scanned"] == errors  # only the error records were scanned again
+    kept = [k for k, r in first.items() if not r.is_error]
+    assert all(again[k].elapsed_ms == first[k].elapsed_ms for k in kept)

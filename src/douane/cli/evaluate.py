@@ -56,6 +56,14 @@ def evaluate_cmd(
         bool, typer.Option("--rules-only", help="Score with the rules weighting, not the model.")
     ] = False,
     time_budget: Annotated[float, typer.Option(help="Seconds allowed per artifact.")] = 60.0,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Keep OUT/results.jsonl records of this selection (not "
+            "errors); scan only the rest.",
+        ),
+    ] = False,
     report_only: Annotated[
         bool, typer.Option("--report-only", help="Re-make the report from OUT/results.jsonl.")
     ] = False,
@@ -81,7 +89,7 @@ def evaluate_cmd(
     cfg = EvalConfig(
         malicious=malicious, benign=benign, out=out, since=day, jobs=jobs or default_jobs(),
         limit_malicious=limit_malicious, limit_benign=limit_benign, rules_only=rules_only,
-        seed=seed, time_budget_s=time_budget,
+        seed=seed, time_budget_s=time_budget, resume=resume,
     )  # fmt: skip
     counts = {"flagged": 0, "errors": 0, "done": 0}
     bar = Progress(

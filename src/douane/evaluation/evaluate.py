@@ -32,6 +32,7 @@ class EvalConfig:
     rules_only: bool = False
     seed: int = 0
     time_budget_s: float = 60.0
+    resume: bool = False
 
 
 def _commit() -> str | None:
@@ -83,6 +84,8 @@ def _meta(cfg: EvalConfig) -> dict:
         "seed": cfg.seed,
         "limit_malicious": cfg.limit_malicious,
         "limit_benign": cfg.limit_benign,
+        "time_budget_s": cfg.time_budget_s,
+        "resume": cfg.resume,
     }  # fmt: skip
 
 
@@ -120,7 +123,8 @@ def evaluate(
         on_start(len(sel.samples))
     options = ScanOptions(rules_only=cfg.rules_only, time_budget_s=cfg.time_budget_s)
     meta = _meta(cfg)
-    records, stats = run(sel.samples, options, cfg.jobs, cfg.out / RESULTS, on_record)
+    records, stats = run(sel.samples, options, cfg.jobs, cfg.out / RESULTS, on_record,
+                         resume=cfg.resume)  # fmt: skip
     report = build_report(records, meta, _selection_dict(sel), _run_dict(stats))
     write_report(report, cfg.out)
     return report

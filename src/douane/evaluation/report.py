@@ -107,6 +107,9 @@ def render_markdown(report: dict) -> str:
         w(f"| {key} | {x['n']} | {_ms(x['median_ms'])} | {_ms(x['p95_ms'])} | {_ms(x['p99_ms'])} "
           f"| {_ms(x['max_ms'])} | {_ms(x['mean_ms'])} |")  # fmt: skip
     w("")
+    if rs.get("reused"):
+        w(f"{rs['reused']} records were reused from an earlier pass (`--resume`); the wall "
+          "time and rate below cover only the artifacts scanned in this pass.\n")  # fmt: skip
     w(
         f"Wall time {rs['wall_s']:.1f} s for {rs['scanned']} artifacts on {rs['jobs']} jobs: "
         f"**{rs['artifacts_per_s']:.1f} artifacts/s**. Peak memory (max RSS): largest worker "

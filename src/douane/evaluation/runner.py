@@ -12,6 +12,7 @@ import random
 import resource
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from douane.archive import ArchiveError, open_bytes
 from douane.dataset.containers import PASSWORD_ZIP_TREE, read_tree_zip, repack_tree
 from douane.dataset.manifest import BENIGN, MALICIOUS, Sample
 from douane.domain import Artifact, ScanResult
-from douane.evaluation.records import EvalRecord, record_for
+from douane.evaluation.records import EvalRecord, read_records, record_for
 from douane.scanner import ScanOptions, scan_many
 
 
@@ -138,6 +139,7 @@ class RunStats:
     """What one scanning pass cost, measured around it (not per worker)."""
 
     scanned: int = 0
+    reused: int = 0  # records taken from an earlier pass (--resume), not timed here
     wall_s: float = 0.0
     jobs: int = 1
     self_max_rss_mb: float = 0.0
@@ -160,16 +162,44 @@ def max_rss_mb() -> tuple[float, float]:
     return round(self_kb * scale, 1), round(child_kb * scale, 1)
 
 
+def _key(label: str, sha256: str, filename: str) -> tuple[str, str, str]:
+    return (label, sha256, filename)
+
+
 def run(
     samples: Sequence[Sample],
     options: ScanOptions,
     jobs: int,
     out: Path,
     on_record: Callable[[EvalRecord], None] | None = None,
+    resume: bool = False,
 ) -> tuple[list[EvalRecord], RunStats]:
-    """Scan every sample and append its record to ``out`` as soon as it is known."""
+    """Scan every sample and append its record to ``out`` as soon as it is known.
+
+    With ``resume``, records already in ``out`` for samples of this selection are kept and
+    only the rest is scanned; earlier ``error`` records are scanned again (an interrupted
+    or overloaded run should not freeze its failures). ``stats`` covers this pass only.
+    """
     stats = RunStats(jobs=jobs)
     records: list[EvalRecord] = []
+    if resume and out.is_file():
+        wanted = {_key(s.label, s.sha256, s.filename) for s in samples}
+        seen: set[tuple[str, str, str]] = set()
+        for rec in read_records(out):
+            key = _key(rec.label, rec.sha256, rec.filename)
+            if key in wanted and key not in seen and not rec.is_error:
+                seen.add(key)
+                records.append(rec)
+        reused = Counter(_key(r.label, r.sha256, r.filename) for r in records)
+        todo = []
+        for s in samples:  # a sample listed twice is scanned twice, as without resume
+            key = _key(s.label, s.sha256, s.filename)
+            if reused[key] > 0:
+                reused[key] -= 1
+            else:
+                todo.append(s)
+        stats.reused = len(records)
+        samples = todo
     plain: list[tuple[Artifact, Sample]] = []
     trees: list[tuple[Artifact, Sample]] = []
     for i, s in enumerate(samples):
@@ -179,12 +209,16 @@ def run(
     stats.load_before = round(os.getloadavg()[0], 2)
     started = time.perf_counter()
     with out.open("w", encoding="utf-8") as handle:
+        for rec in records:
+            handle.write(rec.to_json() + "\n")
+        handle.flush()
 
         def take(result: ScanResult) -> None:
             rec = record_for(by_target[result.target], result)
             records.append(rec)
             handle.write(rec.to_json() + "\n")
             handle.flush()
+            stats.scanned += 1
             if on_record:
                 on_record(rec)
 
@@ -194,6 +228,5 @@ def run(
             take(result)
     stats.wall_s = time.perf_counter() - started
     stats.load_after = round(os.getloadavg()[0], 2)
-    stats.scanned = len(records)
     stats.self_max_rss_mb, stats.children_max_rss_mb = max_rss_mb()
     return records, stats
