@@ -67,3 +67,11 @@ def test_nfkc_identifier_is_high_and_whole_script_names_pass():
 def test_broken_python_does_not_crash_confusable_rule():
     """Regression: tokenize errors on unparsable files must not escape the rule."""
     assert scan("def f(:\n  sеnd = '\n") == []
+
+
+def test_underscore_runs_in_strings_are_not_names():
+    """Regression: ASCII-art spinners draw `____` inside strings; only bound names count."""
+    art = 'FRAMES = ["▐|\\\\____________▌", " _________ _______ ___ ", "|______|", "_____"]\n'
+    assert scan(art) == []
+    code = "import base64 as ____\nimport zlib as _____\n______ = 1\n_______ = ____.b64decode\n"
+    assert [r for r, _, _ in scan(code)] == ["DOU704"]

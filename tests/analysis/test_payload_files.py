@@ -63,3 +63,17 @@ def test_script_referenced_from_code_is_medium():
 def test_wheel_bytecode_without_source_is_low():
     files = {"pkg/__init__.pyc": b"\xa7\r\r\n" + b"\x00" * 12}
     assert scan(files, ArtifactKind.WHEEL) == [("DOU805", "pkg/__init__.pyc", Severity.LOW)]
+
+
+def test_vendored_launchers_and_object_files_are_not_high():
+    """Regression: pip's vendored distlib launchers and `.o` files read as benign shapes."""
+    files = {
+        "pkg/_vendor/distlib/t64.exe": PE,
+        "pkg/_vendor/tool/helper.exe": PE,
+        "build/python.o": b"\x7fELF\x02\x01\x01" + b"\x00" * 16,
+    }
+    assert scan(files) == [
+        ("DOU801", "build/python.o", Severity.MEDIUM),
+        ("DOU801", "pkg/_vendor/distlib/t64.exe", Severity.LOW),
+        ("DOU801", "pkg/_vendor/tool/helper.exe", Severity.MEDIUM),
+    ]

@@ -255,7 +255,9 @@ def obfuscator_output(ctx: FileContext) -> Iterator[Hit]:
 # -- DOU704 identifier soups -----------------------------------------------------------------------
 
 _IDENT_RE = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]{7,}\b")
-_UNDERSCORES = re.compile(r"(?<![\w\"'])_{4,}(?![\w\"'])")
+# underscore-only names where code binds or uses them (`import zlib as ____`, `____ = ...`),
+# not underscore runs drawn inside strings
+_UNDERSCORES = re.compile(r"\bas\s+(_{4,})\b|(?<![\w\"'\\|])(_{4,})(?=\s*[=(.\[])")
 _LAMBDA = re.compile(r"\blambda\b")
 _STRINGS = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")
 SOUP_MIN = 4  # distinct soup names before a file counts as obfuscated
@@ -326,7 +328,7 @@ def obfuscated_identifier_soup(ctx: FileContext) -> Iterator[Hit]:
             if len(soups) >= 50:
                 break
     for m in _UNDERSCORES.finditer(text):
-        soups.setdefault(m.group(), m.start())
+        soups.setdefault(m.group(1) or m.group(2), m.start())
     severity = Severity.LOW if ctx.where is Where.TEST else None  # formatter/parser fixtures
     if len(soups) >= SOUP_MIN:
         first = min(soups.values())

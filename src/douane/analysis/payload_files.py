@@ -11,7 +11,12 @@ from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.registry import artifact_rule
 from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
 
-_NATIVE_LIB = re.compile(r"\.(?:so(?:\.\d+)*|pyd|dll|dylib|bundle|node|sys|ocx|drv|cpl)$", re.I)
+_NATIVE_LIB = re.compile(
+    r"\.(?:so(?:\.\d+)*|pyd|dll|dylib|bundle|node|sys|ocx|drv|o|a|obj|lib)$", re.I
+)
+# script launchers setuptools and distlib ship (and pip vendors): known, harmless templates
+_LAUNCHER = re.compile(r"(^|/)(?:[tw](?:32|64)(?:-arm)?|(?:cli|gui)(?:-(?:32|64|arm64))?)\.exe$")
+_VENDORED = re.compile(r"(^|/)(?:_vendor|vendor|vendored|third_party|extern)/")
 _EXE_EXT = re.compile(r"\.(?:exe|com|scr|run|app|msi|pif|cpl)$", re.I)
 # images for other machines: firmware, kernel modules, raw program images
 _FIRMWARE_EXT = re.compile(r"\.(?:elf|axf|bin|out|img|hex|fw|ko|prx|efi)$", re.I)
@@ -73,7 +78,9 @@ def executable_in_sdist(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: flags native executables (PE, ELF, Mach-O, told by their magic bytes) in
     a source distribution: an `.exe` or extensionless binary is HIGH, a prebuilt library
     (`.so`, `.dll`, `.pyd`, `.dylib`) or a firmware-style image (`.elf`, `.axf`, `.bin`)
-    MEDIUM, any of them under tests/ or docs/ LOW. Binaries named like data files are DOU803.
+    MEDIUM, any of them under tests/ or docs/ LOW; an executable in a vendored copy of another
+    project is MEDIUM, and setuptools'/distlib's script launchers (`t64.exe`, `cli-64.exe`)
+    LOW. Binaries named like data files are DOU803.
 
     Why it matters: an sdist is meant to hold source; a prebuilt program in it cannot be
     reviewed and is a ready second stage for a `setup.py` that runs it. Some projects vendor a
@@ -87,6 +94,10 @@ def executable_in_sdist(ctx: ArtifactContext) -> Iterator[Hit]:
         if ext == "data":
             continue
         severity = Severity.HIGH if ext == "exe" else Severity.MEDIUM
+        if _LAUNCHER.search(f.rel_path):
+            severity = Severity.LOW
+        elif _VENDORED.search(f.rel_path):
+            severity = min(severity, Severity.MEDIUM)
         what = {
             "native": "a prebuilt native library",
             "firmware": "a program image (firmware or raw binary)",
