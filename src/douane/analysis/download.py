@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from douane.analysis.context import FileContext, PyContext
 from douane.analysis.indicators import url_kind
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import CHMOD, DYNAMIC_EXEC, NETWORK_FETCH, SYSTEM_TRIGGER, matches, tail
 from douane.analysis.registry import file_rule, node_rule
@@ -406,7 +406,7 @@ _PIP_REMOTE = re.compile(
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(re.compile(rb"\bpip(?:[0-9.]*(?:\.exe)?['\"\s,]|\.main|\._internal)"),),
+    triggers=(anchored(rb"\bpip(?:[0-9.]*(?:\.exe)?['\"\s,]|\.main|\._internal)", b"pip"),),
     tags=(Tag.DOWNLOAD, Tag.EXECUTE),
 )
 def runtime_pip_install(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from douane.analysis.context import PyContext
 from douane.analysis.interface import Hit, Tag
-from douane.analysis.pyapi import DECODERS
+from douane.analysis.pyapi import DECODERS, EXEC_TRIGGER
 from douane.analysis.registry import node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -441,7 +441,7 @@ def _is_plain_literal(expr: ast.AST) -> bool:
 
 # exec/eval/compile as a name, a builtins attribute or a string (getattr); not as a method
 # (`model.eval()`, `re.compile(...)`: in 13 % of benign files)
-_EXEC_TRIGGERS = (re.compile(rb"(?:(?<![\w.])|builtins\.)(?:exec|eval|compile)\b"),)
+_EXEC_TRIGGERS = (EXEC_TRIGGER,)
 
 
 @node_rule(

@@ -24,7 +24,7 @@ from douane.analysis.context import (
     const_str,
     file_type_of,
 )
-from douane.analysis.interface import FileType, Hit, Kind, Rule
+from douane.analysis.interface import Anchored, FileType, Hit, Kind, Rule
 from douane.analysis.registry import load_all
 from douane.domain import Artifact, Family, Finding, Where
 
@@ -38,40 +38,48 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 STRICT = os.environ.get("DOUANE_STRICT") == "1"  # tests: a rule that raises fails loudly
 
 
-Trigger = bytes | re.Pattern[bytes]
+Trigger = bytes | re.Pattern[bytes] | Anchored
 MAX_TRIGGER_LINES = 20_000  # more occurrences than this: no line gating for the file
 
 
 class TriggerScanner:
     """Finds every trigger in a file's bytes in one pass (Aho-Corasick over all literal
-    triggers, plus the few regex triggers), with the lines they sit on.
+    triggers and pattern anchors), then tries only the patterns whose anchor is present.
 
-    One pass matters: a few hundred ``bytes in data`` checks per file cost more than the
-    rest of the prefilter together.
+    One pass matters: a few hundred ``bytes in data`` checks per file, or a regex run over
+    every file, cost more than the rest of the prefilter together.
     """
 
     def __init__(self, triggers: Iterable[Trigger]) -> None:
-        self.patterns = [t for t in triggers if not isinstance(t, bytes)]
-        literals = sorted({t for t in triggers if isinstance(t, bytes)})
+        triggers = list(triggers)
+        self.literals = {t for t in triggers if isinstance(t, bytes)}
+        self.anchored = [t for t in triggers if isinstance(t, Anchored)]
+        self.patterns = [t for t in triggers if isinstance(t, re.Pattern)]  # unanchored
+        keys = self.literals | {a for t in self.anchored for a in t.anchors}
         self.automaton = None
-        if literals:
+        if keys:
             self.automaton = ahocorasick.Automaton()
-            for t in literals:
+            for t in sorted(keys):
                 self.automaton.add_word(t.decode("latin-1"), t)
             self.automaton.make_automaton()
 
     def scan(self, data: bytes) -> tuple[set[Trigger], list[int]]:
         """Triggers present, and the start offsets of their occurrences (capped)."""
         present: set[Trigger] = set()
+        found: set[bytes] = set()
         offsets: list[int] = []
+        literals = self.literals
         if self.automaton is not None:
             for end, token in self.automaton.iter(data.decode("latin-1")):
-                present.add(token)
-                if len(offsets) <= MAX_TRIGGER_LINES:
+                found.add(token)
+                if token in literals and len(offsets) <= MAX_TRIGGER_LINES:
                     offsets.append(end - len(token) + 1)
-        for p in self.patterns:
-            for m in p.finditer(data):
-                present.add(p)
+        present.update(found & literals)
+        patterns: list[tuple[Trigger, re.Pattern[bytes]]] = [(p, p) for p in self.patterns]
+        patterns += [(t, t.pattern) for t in self.anchored if found.intersection(t.anchors)]
+        for trigger, pattern in patterns:
+            for m in pattern.finditer(data):
+                present.add(trigger)
                 offsets.append(m.start())
                 if len(offsets) > MAX_TRIGGER_LINES:
                     break
@@ -79,7 +87,16 @@ class TriggerScanner:
 
 
 def _any_trigger(data: bytes, triggers: Iterable[Trigger]) -> bool:
-    return any((t in data) if isinstance(t, bytes) else t.search(data) for t in triggers)
+    for t in triggers:
+        if isinstance(t, bytes):
+            if t in data:
+                return True
+        elif isinstance(t, Anchored):
+            if any(a in data for a in t.anchors) and t.pattern.search(data):
+                return True
+        elif t.search(data):
+            return True
+    return False
 
 
 def offsets_to_lines(data: bytes, offsets: list[int]) -> list[int] | None:
@@ -124,7 +141,7 @@ class RuleSet:
         seen: dict[object, Trigger] = {}
         for r in node:
             for t in r.triggers:
-                seen.setdefault(t if isinstance(t, bytes) else ("re", t.pattern), t)
+                seen.setdefault(t if isinstance(t, bytes | Anchored) else ("re", t.pattern), t)
         tokens = tuple(seen.values())
         return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens))
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from douane.analysis import indicators as ind
 from douane.analysis.context import FileContext, PyContext, const_str
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
 from douane.analysis.registry import file_rule, node_rule
@@ -1766,7 +1766,7 @@ def keystroke_capture(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 _SEND_TRIGGERS = (
     # a URL that starts a string literal (not one inside a docstring or comment: those are
     # in 29 % of benign files), or the base64 of "http"
-    re.compile(rb"""['"](?:https?|wss?|ftp)://|aHR0c"""),
+    anchored(rb"""['"](?:https?|wss?|ftp)://|aHR0c""", b"://", b"aHR0c"),
     b"requests", b"urlopen", b"urllib", b"httpx", b"socket", b"Webhook", b"curl",
                   b"wget", b"aiohttp", b"webhook")  # fmt: skip
 

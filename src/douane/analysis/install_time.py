@@ -11,7 +11,7 @@ from douane.analysis.context import FileContext, PyContext
 from douane.analysis.download import BUILD_TOOLS, host_kind, is_fetch
 from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
-from douane.analysis.pyapi import DYNAMIC_EXEC, NETWORK_SEND, SYSTEM_TRIGGER, matches
+from douane.analysis.pyapi import DYNAMIC_EXEC, EXEC_TRIGGER, NETWORK_SEND, SYSTEM_TRIGGER, matches
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
 
@@ -343,7 +343,7 @@ def _has_setup_call(ctx: PyContext) -> bool:
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=NETWORK_TRIGGERS + PROCESS_TRIGGERS + (re.compile(rb"(?<![\w.])(?:exec|eval)\b"),),
+    triggers=NETWORK_TRIGGERS + PROCESS_TRIGGERS + (EXEC_TRIGGER,),
     tags=(Tag.EXECUTE,),
 )
 def setup_py_without_setup_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

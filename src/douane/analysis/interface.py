@@ -15,6 +15,7 @@ only files some rule wants: that prefilter is what keeps the median scan in mill
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -60,6 +61,23 @@ class Tag(StrEnum):
     PERSIST = "persist"
     EVADE = "evade"
     OBFUSCATED = "obfuscated"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchored:
+    """A regex trigger that is only tried on files holding one of its literal ``anchors``.
+
+    Python's ``re`` scans a file several times slower than the one Aho-Corasick pass over all
+    literal triggers; anchoring keeps a precise pattern (``os.system`` but not "operating
+    system") at the cost of a literal check.
+    """
+
+    anchors: tuple[bytes, ...]
+    pattern: re.Pattern[bytes]
+
+
+def anchored(pattern: bytes, *anchors: bytes) -> Anchored:
+    return Anchored(tuple(anchors), re.compile(pattern))
 
 
 @dataclass(frozen=True, slots=True)

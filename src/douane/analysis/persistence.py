@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext
 from douane.analysis.download import scope_nodes, scope_of
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import tail
 from douane.analysis.registry import file_rule, node_rule
@@ -424,7 +424,7 @@ _ATTRIB_HIDE = re.compile(r"\battrib(?:\.exe)?\b.*\+h\b", re.I)
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(re.compile(rb"\battrib\b"), b"SetFileAttributes", b"ShowWindow"),
+    triggers=(anchored(rb"\battrib\b", b"attrib"), b"SetFileAttributes", b"ShowWindow"),
     tags=(Tag.EVADE,),
 )
 def hidden_file_or_console(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -602,7 +602,7 @@ REVERSE_SHELL = re.compile(
     re.IGNORECASE,
 )
 _REVERSE_SHELL_TOKENS = (b"dup2", b"/dev/tcp", b"/dev/udp", b"mkfifo", b"socat", b"-i >&", b"-i>&",
-                         re.compile(rb"\bncat\b"), b"netcat", b" -e /bin", b" -e sh", b" -e cmd", b" -e powershell",
+                         anchored(rb"\bncat\b", b"ncat"), b"netcat", b" -e /bin", b" -e sh", b" -e cmd", b" -e powershell",
                          b" -c /bin", b"exec 5<>", b"exec 196<>")  # fmt: skip
 _SHELLS = re.compile(r"(?:^|/|\s)(?:ba|z|da|k)?sh\b|cmd(?:\.exe)?\b|powershell", re.I)
 

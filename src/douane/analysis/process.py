@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.pyapi import PROCESS_ANY, PROCESS_SHELL, SYSTEM_TRIGGER, matches
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity
@@ -344,7 +344,7 @@ def powershell_encoded_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"ownload", b"nvoke-", b"iex", b"IEX", b"iwr", re.compile(rb"\birm\b"), b"WebClient"),
+    triggers=(b"ownload", b"nvoke-", b"iex", b"IEX", b"iwr", anchored(rb"\birm\b", b"irm"), b"WebClient"),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
 def powershell_download_cradle(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
