@@ -297,6 +297,9 @@ def exec_of_fetched_code(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
             yield ctx.hit(node, f"`{name}` {what} code fetched from the network")
 
 
+_RUN_TARGET_KEYWORDS = frozenset({"args", "path", "executable", "file", "filename", "name"})
+
+
 def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | None:
     """What a call does with a file on disk that makes it run, or None."""
     if name in CHMOD:
@@ -379,8 +382,9 @@ def download_write_execute(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
             refs |= _refs(arg, ctx) - {
                 sub.id for sub in ast.walk(arg) if isinstance(sub, ast.Name) and sub.id in f.tainted
             }
-    if not _mentions(node, refs, ctx):
-        return  # the file that runs is not the one written
+    runs = [*node.args, *(k.value for k in node.keywords if k.arg in _RUN_TARGET_KEYWORDS)]
+    if not any(_mentions(arg, refs, ctx) for arg in runs):
+        return  # the file that runs is not the one written (a log file as stdout is not)
     how = (
         f"through `{via_helper}()`"
         if via_helper and not (f.fetches and f.writes)

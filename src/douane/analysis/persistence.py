@@ -524,7 +524,8 @@ def sandbox_or_debugger_check(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
     `IsDebuggerPresent`/`CheckRemoteDebuggerPresent`.
 
     Why it matters: malware looks for these to stay dormant inside analysis sandboxes or to
-    kill the tools watching it. Naming hypervisor vendors (`vmware`, `qemu`) as virtualization
+    kill the tools watching it (a debugger API call inside a function, as debuggers make
+    themselves, is LOW). Naming hypervisor vendors (`vmware`, `qemu`) as virtualization
     detection does is not enough: the rule wants guest-tool processes or analysis tools.
 
     Example: `if any(p.name().lower() in ["wireshark.exe", "vboxservice.exe", "x64dbg.exe"] for p in psutil.process_iter())`.
@@ -532,7 +533,8 @@ def sandbox_or_debugger_check(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
     if isinstance(node, ast.Call):
         short = tail(ctx.call_name(node))
         if short in _DEBUGGER_APIS:
-            yield ctx.hit(node, f"`{short}` checks whether a debugger is attached")
+            yield ctx.hit(node, f"`{short}` checks whether a debugger is attached",
+                          severity=_lower_in_function(ctx))  # fmt: skip
         return
     found = set()
     for elt in node.elts:  # type: ignore[attr-defined]

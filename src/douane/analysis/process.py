@@ -344,7 +344,15 @@ def powershell_encoded_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"ownload", b"nvoke-", b"iex", b"IEX", b"iwr", anchored(rb"\birm\b", b"irm"), b"WebClient"),
+    triggers=(
+        b"ownload",
+        b"nvoke-",
+        b"iex",
+        b"IEX",
+        b"iwr",
+        anchored(rb"\birm\b", b"irm"),
+        b"WebClient",
+    ),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
 def powershell_download_cradle(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
