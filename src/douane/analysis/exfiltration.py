@@ -427,8 +427,9 @@ def destination(text: str) -> tuple[str | None, str, bool, bool]:
 def _webhook_fixed(host: str, path: str) -> bool:
     """A webhook is fixed only if its secret part is in the code, not just the service's host."""
     segs = path.split("?", 1)[0].split("/")[1:]
-    if "telegram" in host:
-        need = 1
+    if "telegram" in host:  # /bot<id>:<secret>/…: the token itself must be written out
+        first = segs[0] if segs else ""
+        return HOLE not in first and bool(re.match(r"^bot\d{6,12}:[\w-]{20,}$", first))
     elif "discord" in host:
         need = 4 if segs[:1] == ["api"] and (len(segs) < 2 or segs[1] == "webhooks") else 5
     elif "slack" in host:
@@ -474,6 +475,10 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
         if t == "urlopen" and call.args and isinstance(call.args[0], ast.Call):
             return None  # urlopen(Request(...)): the Request is the send
     else:
+        if not (
+            t[:1].isupper() or t in _WEBHOOK_CLIENTS or re.search(r"hook|send|post|notify", t, re.I)
+        ):
+            return None  # `base_url.startswith("https://api.telegram.org/bot")` is no client
         url_node = _url_arg(call)
         literal = fold(url_node, ctx.consts) if url_node is not None else None
         if not literal or ind.url_kind(literal) != ind.WEBHOOK:
@@ -1310,6 +1315,7 @@ def credential_file_access(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     if (
         t in ("join", "joinpath", "expanduser", "Path", "PurePath", "expandvars")
         or name in _PATH_CHECKS
+        or t in _PATH_CHECKS
     ):
         return  # building or testing a path; the call that uses it is flagged
     candidates = [*node.args, *(k.value for k in node.keywords)]

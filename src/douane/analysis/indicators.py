@@ -275,7 +275,9 @@ SENSITIVE_PATHS: tuple[SensitivePath, ...] = (
     _p(
         WALLET,
         "desktop wallet folder",
-        r"(^|/)(Armory|Bytecoin|Coinomi|Guarda|Jaxx(/Local Storage| Liberty)|Zcash|WalletWasabi|Monero/wallets|com\.liberty\.jaxx)(/|$)",
+        # a folder name alone is a word ("Guarda" is also a town): a separator must be there
+        r"/(Armory|Bytecoin|Coinomi|Guarda|Jaxx(/Local Storage| Liberty)|Zcash|WalletWasabi|"
+        r"Monero/wallets|com\.liberty\.jaxx)(/|$)|^(Armory|Bytecoin|Coinomi|Guarda|Zcash|WalletWasabi)/",
     ),
 )
 
