@@ -38,8 +38,6 @@ _CONSTRUCTORS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientS
                           "http.client.HTTPSConnection", "http.client.HTTPConnection",
                           "httplib.HTTPSConnection", "httplib.HTTPConnection",
                           "urllib3.PoolManager", "socket.socket", "socket.gethostbyname"})  # fmt: skip
-_RUNNERS = frozenset({"threading.Thread", "threading.Timer", "atexit.register",
-                      "multiprocessing.Process"})  # fmt: skip
 NETWORK_TRIGGERS = (b"urlopen", b"urlretrieve", b"requests", b"httpx", b"urllib", b"socket",
                     b"http.client", b"httplib", b"aiohttp", b"smtplib", b"ftplib", b"pycurl",
                     b"wget", b"Webhook", b"dns.resolver")  # fmt: skip

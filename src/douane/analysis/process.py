@@ -20,8 +20,6 @@ _SHELL_EXECUTE = frozenset({"win32api.ShellExecute", "ctypes.windll.shell32.Shel
                             "ctypes.windll.shell32.ShellExecuteA", "win32api.WinExec",
                             "ctypes.windll.kernel32.WinExec"})  # fmt: skip
 EXEC_CALLS = PROCESS_ANY | _SHELL_EXECUTE
-PROCESS_TRIGGERS = (SYSTEM_TRIGGER, b"popen", b"Popen", b"subprocess", b"spawn", b"startfile",
-                    b"ShellExecute", b"WinExec", b"exec", b"getoutput", b"run(", b"call(")  # fmt: skip
 
 
 def loose_str(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> str | None:
