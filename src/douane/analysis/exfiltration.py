@@ -486,6 +486,15 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
         hook_client, posting = True, True  # any client built on a literal webhook URL
     if url_node is None:
         return None
+    dead_drop = _dead_drop(url_node, facts, call)
+    if dead_drop is not None:
+        kind, host, where_from = dead_drop
+        data = [a for a in call.args if a is not url_node] + [
+            k.value for k in call.keywords if k.arg not in _SKIP_KWS
+        ]
+        return Send(
+            call, name or t, f"(a URL read from {where_from})", kind, host, True, True, data
+        )
     url = url_text(url_node, ctx)
     if url is None and isinstance(url_node, ast.Name):  # url = decode(...) + f"?h={host}"
         bound = _local_value(url_node.id, facts.scope_of.get(id(call), facts.ctx.tree), call)
@@ -516,6 +525,47 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
         carries_data=posting or has_data or data_in_host or (url_holes and _holes_carry(url, kind)),
         data=data,
     )
+
+
+def _dead_drop(
+    node: ast.AST, facts: Facts, call: ast.Call, depth: int = 0
+) -> tuple[str, str, str] | None:
+    """A destination fetched at run time from a paste site or similar drop
+    (``requests.post(requests.get(PASTE).text, …)``): the real URL is hidden, the place it is
+    read from is fixed."""
+    if depth > 4:
+        return None
+    if isinstance(node, ast.Name):
+        bound = _local_value(node.id, facts.scope_of.get(id(call), facts.ctx.tree), call)
+        return _dead_drop(bound, facts, call, depth + 1) if bound is not None else None
+    if isinstance(node, ast.Attribute):
+        return _dead_drop(node.value, facts, call, depth + 1)
+    if not isinstance(node, ast.Call):
+        return None
+    name = facts.ctx.call_name(node)
+    t = node.func.attr if isinstance(node.func, ast.Attribute) else tail(name)
+    if isinstance(node.func, ast.Attribute) and t in (
+        "decode",
+        "strip",
+        "read",
+        "json",
+        "rstrip",
+        "text",
+    ):
+        return _dead_drop(node.func.value, facts, call, depth + 1)
+    if t in ("get", "urlopen") and node.args:
+        url = fold(node.args[0], facts.ctx.consts)
+        kind = ind.url_kind(url) if url else None
+        if url and kind in (
+            ind.PASTE,
+            ind.MOCK_API,
+            ind.FILE_HOST,
+            ind.TUNNEL,
+            ind.RAW_IP,
+            ind.DYNDNS,
+        ):
+            return kind, ind.url_host(url) or "", url[:80]
+    return None
 
 
 def _holes_carry(url: str, kind: str | None) -> bool:
