@@ -163,6 +163,7 @@ class Send:
     data: list[ast.AST] = field(default_factory=list)
     inline: Taint | None = None  # what a shell command substitutes in ($(whoami), @~/.ssh/...)
     via: str | None = None  # helper function name, for sends through a helper
+    dead_drop: bool = False  # the real URL is read at run time from this fixed place
 
     @property
     def oob(self) -> bool:
@@ -493,7 +494,15 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
             k.value for k in call.keywords if k.arg not in _SKIP_KWS
         ]
         return Send(
-            call, name or t, f"(a URL read from {where_from})", kind, host, True, True, data
+            call,
+            name or t,
+            f"(a URL read from {where_from})",
+            kind,
+            host,
+            True,
+            True,
+            data,
+            dead_drop=True,
         )
     url = url_text(url_node, ctx)
     if url is None and isinstance(url_node, ast.Name):  # url = decode(...) + f"?h={host}"
@@ -1869,10 +1878,12 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
             Severity.HIGH
             if send.oob
             else Severity.LOW
-            if send.kind in (ind.PASTE, ind.FILE_HOST)
+            if send.kind in (ind.PASTE, ind.FILE_HOST) and not send.dead_drop
             else None
         )
         verb = "sends data to" if send.carries_data else "calls"
+        if send.dead_drop:
+            verb = "sends data to a URL it reads at run time from"
         yield _module_hit(ctx, send.node, f"`{send.api}` {verb} {_kind_word(send)}", severity=sev)
 
 
