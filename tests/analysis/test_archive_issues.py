@@ -113,11 +113,13 @@ def test_archive_hidden_under_plain_name_is_medium():
         with_issues(
             ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/version", "archive (zip); not"),
             ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/w.npz", "archive (zip); not"),
+            ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/net.pth", "archive (zip); not"),
             ArchiveIssue(IssueKind.NESTED_ARCHIVE, "pkg-1.0/pkg/a.zip", "archive (by name)"),
         )
     )
     assert got == [
         ("DOU911", "pkg-1.0/pkg/a.zip", Severity.LOW),
+        ("DOU911", "pkg-1.0/pkg/net.pth", Severity.LOW),
         ("DOU911", "pkg-1.0/pkg/version", Severity.MEDIUM),
         ("DOU911", "pkg-1.0/pkg/w.npz", Severity.LOW),
     ]

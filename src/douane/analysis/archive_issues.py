@@ -13,9 +13,10 @@ from douane.archive import ArchiveIssue, IssueKind
 from douane.domain import Confidence, Family, Severity, Where
 
 _CODE_NAME = re.compile(r"(^|/)(setup\.py|setup\.cfg|pyproject\.toml|[^/]+\.(py|pth|pyw))$", re.I)
-# names that say "not an archive": none, source, text, images (office files and .npz are zips)
+# names that say "not an archive": none, source, text, images (office files, .npz and PyTorch
+# .pth/.pt checkpoints are zips by design)
 _DISGUISE_NAME = re.compile(
-    r"(^|/)[^/.]+$|\.(py|pyw|pth|txt|md|rst|json|cfg|ini|toml|ya?ml|csv|log|dat|png|jpe?g|gif|ico)$",
+    r"(^|/)[^/.]+$|\.(py|pyw|txt|md|rst|json|cfg|ini|toml|ya?ml|csv|log|dat|png|jpe?g|gif|ico)$",
     re.I,
 )
 _LINK_DETAIL = re.compile(r"^(?:symlink|hard link) to (?P<target>.*)$")
