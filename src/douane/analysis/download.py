@@ -177,8 +177,25 @@ def _mentions(node: ast.AST, refs: set[str], ctx: PyContext) -> bool:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and sub.id in refs:
             return True
-        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "=" + sub.value in refs:
+        if (
+            isinstance(sub, ast.Constant)
+            and isinstance(sub.value, str)
+            and _names_path(sub.value, refs)
+        ):
             return True
+    return False
+
+
+def _names_path(text: str, refs: set[str]) -> bool:
+    """A literal names a written path: the same string, or a command holding its file name
+    (`start server.exe` after writing `C://x//server.exe`)."""
+    if "=" + text in refs:
+        return True
+    for ref in refs:
+        if ref.startswith("="):
+            base = re.split(r"[/\\]+", ref[1:])[-1]
+            if len(base) >= 4 and base in text:
+                return True
     return False
 
 
@@ -326,8 +343,7 @@ def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | Non
             return None
         if "pip" in cmd.split()[:4] or re.search(r"-m\s+pip\b", cmd):
             return None  # DOU403's business
-        if HOLE in cmd or EXECUTABLE_EXT.search(cmd.split()[0] if cmd.split() else ""):
-            return "runs it" if name != "os.startfile" else "opens it"
+        return "runs it" if name != "os.startfile" else "opens it"
     return None
 
 
