@@ -289,6 +289,7 @@ def train_cmd(
     cache: Annotated[Path | None, typer.Option(help="Summaries cache (default <cache>/train/summaries.jsonl).")] = None,
     max_per_group: Annotated[int, typer.Option(help="At most this many malware files per campaign group (0: all).")] = 0,
     limit_benign: Annotated[int | None, typer.Option(help="Random subset of benign files.")] = None,
+    fingerprint: Annotated[str | None, typer.Option(help="Train on the summaries of this code fingerprint (printed by each scan); scans nothing.")] = None,
     stale: Annotated[Stale, typer.Option(help="Cached summaries of other code to accept: none, same rule ids (ruleset), or any.")] = Stale.NONE,
     cached_only: Annotated[bool, typer.Option("--cached-only", help="Scan nothing; train on what the cache holds.")] = False,
     scan_only: Annotated[bool, typer.Option("--scan-only", help="Fill the cache, do not train.")] = False,
@@ -312,7 +313,9 @@ def train_cmd(
                   "group` first, or each file is its own campaign in the grouped split")  # fmt: skip
     cut = _cutoff(cutoff)
     samples = select(mal, ben, max_per_group, limit_benign)
-    store = Cache(cache or _default_cache(), summary_fingerprint(), ruleset_fingerprint())
+    store = Cache(cache or _default_cache(), fingerprint or summary_fingerprint(),
+                  ruleset_fingerprint())  # fmt: skip
+    cached_only = cached_only or fingerprint is not None
     lines = store.load(stale)
     todo = [s for s in samples if s.sha256 not in lines
             or (retry_errors and "summary" not in lines[s.sha256])]  # fmt: skip
