@@ -144,6 +144,9 @@ def _worker_init() -> None:
 
     default_rules()
     popular_index()
+    from douane.scoring import model as model_mod
+
+    model_mod.load()
 
 
 def scan_many(
@@ -158,6 +161,7 @@ def scan_many(
     """
     options = options or ScanOptions()
     if jobs <= 1:
+        _worker_init()  # load rules, names index and model before the first timed scan
         for a in artifacts:
             r = scan_artifact(a, options)
             if on_result:
