@@ -25,7 +25,7 @@ from douane.analysis import indicators as ind
         ("http://evil.duckdns.org:8080/", ind.DYNDNS),
         ("http://192.0.2.7/p", ind.RAW_IP),
         ("http://[2001:db8::1]/p", ind.RAW_IP),
-        ("http://8.8.4.4/", ind.RAW_IP),
+        ("http://93.184.216.34/", ind.RAW_IP),
         ("abc.ngrok.io/x", ind.TUNNEL),  # scheme stripped to dodge scanners
     ],
 )
@@ -42,6 +42,7 @@ def test_url_kind_names_drop_destinations(url, kind):
         "http://10.0.0.1/x",  # private
         "http://127.0.0.1:8000/",  # loopback
         "http://169.254.169.254/latest/meta-data/",  # link-local (cloud metadata)
+        "http://8.8.8.8/",  # a public DNS resolver
         "https://notngrok.io.example.invalid/",  # suffix must be at the end
         "",
     ],

@@ -418,7 +418,7 @@ def destination(text: str) -> tuple[str | None, str, bool, bool]:
         return kind, host, _webhook_fixed(host, rest), False
     if kind is not None:
         return kind, host, True, False
-    if ind.is_public_ip(host):
+    if ind.is_public_ip(host) and host not in ind.PUBLIC_RESOLVERS:
         return ind.RAW_IP, host, True, False
     if not host or _LOCAL_HOST.search(host) or any(h in host for h in IMDS_HOSTS):
         return None, host, False, False
@@ -717,6 +717,8 @@ def _socket_sends(facts: Facts, calls: list[ast.Call]) -> Iterator[Send]:
             continue
         host, port = dest
         kind, fixed = None, True
+        if host in ind.PUBLIC_RESOLVERS:
+            continue
         if ind.is_public_ip(host):
             kind = ind.RAW_IP
         elif _LOCAL_HOST.search(host.lower()) or any(h in host for h in IMDS_HOSTS):
@@ -1940,8 +1942,12 @@ def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterat
             sev = Severity.HIGH if drop else Severity.MEDIUM
         else:
             continue
-        if data.level == FINGERPRINT and not drop and _has_opt_out(ctx):
-            continue
+        if (
+            data.level == FINGERPRINT
+            and not drop
+            and (_has_opt_out(ctx) or ind.is_ip_lookup("//" + send.host))
+        ):
+            continue  # telemetry the user can turn off; an address sent to a geo-IP service
         reported.add(id(send.node))
         via = f" through `{send.via}()`" if send.via else ""
         yield _module_hit(

@@ -121,6 +121,13 @@ _DOC_NETS = tuple(
 )
 
 
+# Public DNS resolvers: code talks to them to resolve names or to find its own address
+# (`s.connect(("8.8.8.8", 80))`), never to hand them data.
+PUBLIC_RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112",
+                              "208.67.222.222", "208.67.220.220", "2001:4860:4860::8888",
+                              "2001:4860:4860::8844", "2606:4700:4700::1111"})  # fmt: skip
+
+
 def find_urls(text: str) -> list[str]:
     """Every http(s)/ws/ftp URL in ``text``, in order, without trailing punctuation."""
     out = []
@@ -167,7 +174,7 @@ def host_kind(host: str) -> str | None:
     if not host:
         return None
     if is_public_ip(host):
-        return RAW_IP
+        return None if host in PUBLIC_RESOLVERS else RAW_IP
     for kind, suffixes in _SUFFIX_KINDS:
         if _suffix_match(host, suffixes):
             return kind
