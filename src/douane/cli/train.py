@@ -296,7 +296,7 @@ def train_cmd(
     retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Rescan samples whose cached scan failed.")] = False,
     metrics: Annotated[Path | None, typer.Option(help="Metrics JSON (default OUT/metrics.json).")] = None,
     time_budget: Annotated[float, typer.Option(help="Seconds allowed per artifact.")] = 60.0,
-    rounds: Annotated[int, typer.Option(help="Boosting rounds.")] = 200,
+    rounds: Annotated[int, typer.Option(help="Boosting rounds.")] = 100,
     holdout_after: Annotated[str | None, typer.Option(help="Train only on malware first seen before this day and half the benign projects; write the rest as manifests for `douane evaluate`.")] = None,
 ) -> None:  # fmt: skip
     """Scan (cached), train the LightGBM detector, evaluate it beside rules-only, write the model."""

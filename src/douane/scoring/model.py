@@ -47,10 +47,11 @@ ENV_MODEL_DIR = "DOUANE_MODEL_DIR"
 FORMAT = 1
 SEED = 20240801
 THREADS = 1  # one thread: reproducible, and no barrier spinning on a shared 2-core machine
-ROUNDS = 200
+ROUNDS = 100  # with learning rate 0.1: the time-split recall of 200 × 0.05 at half the
+# explanation cost (pred_contrib 0.3 ms instead of 0.6 ms per artifact, measured)
 PARAMS: dict[str, Any] = {
     "objective": "binary",
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "num_leaves": 15,
     "min_data_in_leaf": 20,
     "feature_fraction": 0.8,
@@ -92,9 +93,12 @@ class Model:
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
+_HERE = Path(__file__).resolve().parent
+
+
 def model_dir() -> Path:
     env = os.environ.get(ENV_MODEL_DIR)
-    return Path(env) if env else Path(__file__).resolve().parent
+    return Path(env) if env else _HERE
 
 
 @lru_cache(maxsize=4)
