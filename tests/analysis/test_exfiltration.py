@@ -134,3 +134,9 @@ def test_socket_send_to_raw_ip_is_a_send():
 def test_loopback_socket_is_not_a_fixed_destination():
     src = "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 9000))\ns.send(b'x')\n"
     assert scan(src, rule="DOU510") == []
+
+
+def test_public_resolver_is_not_a_drop_destination():
+    """Regression: `s.connect(("8.8.8.8", 80))` to learn the local address is no raw-IP drop."""
+    assert ex.destination("http://8.8.8.8/x")[0] is None
+    assert ex.destination("http://203.0.113.5/x")[0] == ind.RAW_IP

@@ -42,7 +42,6 @@ def test_url_kind_names_drop_destinations(url, kind):
         "http://10.0.0.1/x",  # private
         "http://127.0.0.1:8000/",  # loopback
         "http://169.254.169.254/latest/meta-data/",  # link-local (cloud metadata)
-        "http://8.8.8.8/",  # a public DNS resolver
         "https://notngrok.io.example.invalid/",  # suffix must be at the end
         "",
     ],

@@ -416,6 +416,8 @@ def destination(text: str) -> tuple[str | None, str, bool, bool]:
     kind = ind.url_kind(f"{scheme}://{hostport}{rest}")
     if kind == ind.WEBHOOK:
         return kind, host, _webhook_fixed(host, rest), False
+    if kind == ind.RAW_IP and host in ind.PUBLIC_RESOLVERS:
+        kind = None
     if kind is not None:
         return kind, host, True, False
     if ind.is_public_ip(host) and host not in ind.PUBLIC_RESOLVERS:

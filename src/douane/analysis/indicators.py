@@ -121,8 +121,9 @@ _DOC_NETS = tuple(
 )
 
 
-# Public DNS resolvers: code talks to them to resolve names or to find its own address
-# (`s.connect(("8.8.8.8", 80))`), never to hand them data.
+# Public DNS resolvers: raw IPs all the same, but code talks to them to resolve names or to
+# find its own address (`s.connect(("8.8.8.8", 80))`), not to hand them data; send rules
+# (DOU510/511) treat them as ordinary hosts.
 PUBLIC_RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112",
                               "208.67.222.222", "208.67.220.220", "2001:4860:4860::8888",
                               "2001:4860:4860::8844", "2606:4700:4700::1111"})  # fmt: skip
@@ -174,7 +175,7 @@ def host_kind(host: str) -> str | None:
     if not host:
         return None
     if is_public_ip(host):
-        return None if host in PUBLIC_RESOLVERS else RAW_IP
+        return RAW_IP
     for kind, suffixes in _SUFFIX_KINDS:
         if _suffix_match(host, suffixes):
             return kind
