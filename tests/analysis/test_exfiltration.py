@@ -140,3 +140,14 @@ def test_public_resolver_is_not_a_drop_destination():
     """Regression: `s.connect(("8.8.8.8", 80))` to learn the local address is no raw-IP drop."""
     assert ex.destination("http://8.8.8.8/x")[0] is None
     assert ex.destination("http://203.0.113.5/x")[0] == ind.RAW_IP
+
+
+def test_address_sent_to_geoip_service_is_not_a_leak():
+    """Regression: an IP enrichment tool posts addresses to a geo-IP API by design."""
+    src = (
+        "import requests\n"
+        "def enrich():\n"
+        "    ip = requests.get('https://api.ipify.org').text\n"
+        "    requests.post('http://ip-api.com/batch', json=[ip])\n"
+    )
+    assert scan(src) == []

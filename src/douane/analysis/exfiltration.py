@@ -1947,7 +1947,7 @@ def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterat
         if (
             data.level == FINGERPRINT
             and not drop
-            and (_has_opt_out(ctx) or ind.is_ip_lookup("//" + send.host))
+            and (_has_opt_out(ctx) or ind.is_ip_lookup("http://" + send.host))
         ):
             continue  # telemetry the user can turn off; an address sent to a geo-IP service
         reported.add(id(send.node))
