@@ -139,3 +139,19 @@ def test_resume_keeps_good_records_and_rescans_errors(corpora, tmp_path):
     assert report["run"]["scanned"] == errors  # only the error records were scanned again
     kept = [k for k, r in first.items() if not r.is_error]
     assert all(again[k].elapsed_ms == first[k].elapsed_ms for k in kept)
+
+
+def test_resume_never_mixes_scanners(corpora, tmp_path, monkeypatch):
+    """Regression: records from another version of the rules/model must be scanned again,
+    or one report would credit one scanner with another's recall."""
+    import douane.evaluation.evaluate as ev
+
+    mal, ben = corpora
+    out = tmp_path / "eval"
+    monkeypatch.setattr(ev, "code_id", lambda: "old-scanner")
+    evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1))
+    monkeypatch.setattr(ev, "code_id", lambda: "new-scanner")
+    report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1, resume=True))
+    assert report["run"]["reused"] == 0
+    assert report["summary"]["scanners"] == {"new-scanner": 6}
+    assert {r.code for r in read_records(out / "results.jsonl")} == {"new-scanner"}

@@ -14,6 +14,7 @@ from pathlib import Path
 import douane
 from douane.dataset.manifest import read_manifest
 from douane.evaluation.metrics import summarise
+from douane.evaluation.provenance import code_id
 from douane.evaluation.records import RESULTS, EvalRecord, read_records
 from douane.evaluation.report import CURVE_PNG, REPORT_JSON, RULES_PNG, write_report
 from douane.evaluation.runner import RunStats, Selection, parse_day, run, select
@@ -74,6 +75,7 @@ def _meta(cfg: EvalConfig) -> dict:
         if Path(sys.argv[0]).name == "douane" else shlex.join(sys.argv),
         "version": douane.__version__,
         "commit": _commit(),
+        "code": code_id(),
         "rules": len(list(all_rules())),
         "scoring": scoring_name(cfg.rules_only),
         "cpus": os.cpu_count(),
@@ -124,7 +126,7 @@ def evaluate(
     options = ScanOptions(rules_only=cfg.rules_only, time_budget_s=cfg.time_budget_s)
     meta = _meta(cfg)
     records, stats = run(sel.samples, options, cfg.jobs, cfg.out / RESULTS, on_record,
-                         resume=cfg.resume)  # fmt: skip
+                         resume=cfg.resume, code=code_id())  # fmt: skip
     report = build_report(records, meta, _selection_dict(sel), _run_dict(stats))
     write_report(report, cfg.out)
     return report

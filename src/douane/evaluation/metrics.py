@@ -217,6 +217,7 @@ def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
     ben = [r for r in records if r.label == BENIGN]
     slowest = sorted(records, key=lambda r: -r.elapsed_ms)[:10]
     return {
+        "scanners": dict(Counter(r.code or "unknown" for r in records)),
         "verdicts": verdict_counts(records),
         "operating_points": {
             "flagged": confusion(records, lambda r: r.flagged)

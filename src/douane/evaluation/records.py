@@ -43,6 +43,8 @@ class EvalRecord:
     findings: int = 0
     # rule id → where it fired first ("file:line [where] snippet"): what a rule author checks
     examples: dict[str, str] = field(default_factory=dict)
+    # which scanner produced this record (see ``evaluation.provenance.code_id``)
+    code: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -79,7 +81,7 @@ def _examples(result: ScanResult) -> dict[str, str]:
     return out
 
 
-def record_for(sample: Sample, result: ScanResult) -> EvalRecord:
+def record_for(sample: Sample, result: ScanResult, code: str = "") -> EvalRecord:
     """Join a sample with its scan; the scanner's artifact kind wins over the manifest's."""
     kind = str(result.kind) if str(result.kind) != "unknown" else (sample.kind or "unknown")
     return EvalRecord(
@@ -101,6 +103,7 @@ def record_for(sample: Sample, result: ScanResult) -> EvalRecord:
         first_seen=sample.first_seen,
         findings=len(result.findings),
         examples=_examples(result),
+        code=code,
     )
 
 

@@ -67,6 +67,12 @@ def render_markdown(report: dict) -> str:
         w(f"- label-only rows (no file to scan) left out: {skipped}")
     if any(sel["limited"].values()):
         w(f"- random subset (seed {meta['seed']}): left out {sel['limited']}")
+    scanners = s.get("scanners") or {}
+    if len(scanners) > 1:
+        w(f"- **warning: these results come from {len(scanners)} different scanner versions** "
+          f"(code ids {scanners}); re-run without `--resume` for figures of one scanner")  # fmt: skip
+    elif meta.get("code"):
+        w(f"- scanner code id `{meta['code']}` (hash of the package's code, rules and model)")
     w(
         "- a file is **flagged** when its verdict is `malicious` or `suspicious` (the review "
         "queue); errors are outside every denominator and counted apart.\n"

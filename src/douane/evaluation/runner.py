@@ -173,12 +173,15 @@ def run(
     out: Path,
     on_record: Callable[[EvalRecord], None] | None = None,
     resume: bool = False,
+    code: str = "",
 ) -> tuple[list[EvalRecord], RunStats]:
     """Scan every sample and append its record to ``out`` as soon as it is known.
 
     With ``resume``, records already in ``out`` for samples of this selection are kept and
     only the rest is scanned; earlier ``error`` records are scanned again (an interrupted
-    or overloaded run should not freeze its failures). ``stats`` covers this pass only.
+    or overloaded run should not freeze its failures), and so is every record another
+    scanner produced (its ``code`` differs from ``code``): one report, one scanner.
+    ``stats`` covers this pass only.
     """
     stats = RunStats(jobs=jobs)
     records: list[EvalRecord] = []
@@ -187,7 +190,7 @@ def run(
         seen: set[tuple[str, str, str]] = set()
         for rec in read_records(out):
             key = _key(rec.label, rec.sha256, rec.filename)
-            if key in wanted and key not in seen and not rec.is_error:
+            if key in wanted and key not in seen and not rec.is_error and rec.code == code:
                 seen.add(key)
                 records.append(rec)
         reused = Counter(_key(r.label, r.sha256, r.filename) for r in records)
@@ -214,7 +217,7 @@ def run(
         handle.flush()
 
         def take(result: ScanResult) -> None:
-            rec = record_for(by_target[result.target], result)
+            rec = record_for(by_target[result.target], result, code)
             records.append(rec)
             handle.write(rec.to_json() + "\n")
             handle.flush()
