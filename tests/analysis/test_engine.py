@@ -63,3 +63,11 @@ def test_main_guard_and_function_scopes():
 def test_unparseable_python_does_not_crash():
     analysis = _scan({"pkg/py2.py": "print 'hi'\nos.system('x')\n", "pkg/deep.py": "(" * 5000})
     assert analysis.stats["unparsed"] >= 1
+
+
+def test_large_file_whose_trigger_sits_outside_every_block():
+    """Regression: chunking found no block to parse and the engine raised IndexError."""
+    text = "# call os.system('x') here\n" + "x = 1\n" * 20000
+    assert len(text) > LARGE_FILE
+    analysis = _scan({"pkg/big.py": text})
+    assert not [f for f in analysis.findings if f.rule == "DOU201"]

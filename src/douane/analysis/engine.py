@@ -497,7 +497,8 @@ def analyse(
                     for r in active:
                         for t in r.nodes:
                             dispatch[t].append(r)
-                    pctx = PyContext(fctx, trees[0])
+                    empty = ast.Module(body=[], type_ignores=[])
+                    pctx = PyContext(fctx, trees[0] if trees else empty)
                     for tree in trees:
                         pctx.tree = tree
                         pctx.visited = []
