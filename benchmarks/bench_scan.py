@@ -108,7 +108,7 @@ def main() -> None:
             ours.append(r.elapsed_ms)  # excludes decrypting a dataset sample's password zip
             errors += r.error is not None
         print(
-            f"{name:8} {len(items):5} {statistics.median(ours):9.1f}ms {pct(ours, .99):7.0f}ms "
+            f"{name:8} {len(items):5} {statistics.median(ours):9.1f}ms {pct(ours, 0.99):7.0f}ms "
             f"{max(ours):7.0f}ms {statistics.mean(ours):6.1f}ms {statistics.median(base):8.1f}ms "
             f"{statistics.mean(base):8.1f}ms {statistics.mean(base) / statistics.mean(ours):9.2f}x "
             f"{errors:6}"

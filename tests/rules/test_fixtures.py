@@ -34,7 +34,9 @@ def test_rule_flags_expected_lines(rule_id, case):
 @pytest.mark.parametrize("rule_id,case", _case_params("pass"))
 def test_rule_ignores_benign(rule_id, case):
     found = [f for f in scan_case(case) if f.rule == rule_id]
-    assert not found, f"{rule_id} fired on benign {case.name}: {[(f.line, f.snippet) for f in found]}"
+    assert not found, (
+        f"{rule_id} fired on benign {case.name}: {[(f.line, f.snippet) for f in found]}"
+    )
 
 
 @pytest.mark.parametrize("rule_id", IDS)
