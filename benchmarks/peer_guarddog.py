@@ -20,6 +20,10 @@ What it does, in order:
    GuardDog's risk score ≥ 5 and ≥ 7, seconds per artifact (median, p99), throughput and the
    throughput ratio; writes ``peer.json`` and a per-artifact ``peer.csv`` to ``--out``.
 
+GuardDog is pinned, so after a change to douane only douane needs to run again:
+``--reuse-guarddog OLD/peer.csv`` takes GuardDog's outcome (score, wall and CPU seconds,
+memory) for every file already in that table and runs GuardDog only on the others.
+
 GuardDog refreshes its popular-package lists from the network when its bundled copies are
 over 30 days old; machines without that network access would pay a failing request on
 every run. The script gives it a fresh-dated copy of its own bundled lists
@@ -100,12 +104,15 @@ def _guarddog_version(exe: Path) -> str | None:
     return done.stdout.strip() or None
 
 
-def fresh_top_lists(exe: Path) -> Path:
-    """Copies of GuardDog's bundled popular-package lists, dated now (see module docstring)."""
+def fresh_top_lists(exe: Path) -> Path | None:
+    """Copies of GuardDog's bundled popular-package lists, dated now (see module docstring);
+    None when ``exe`` is not in a venv laid out as this script makes them."""
     venv = exe.parent.parent
     found = sorted(venv.glob("lib/python*/site-packages/guarddog/analyzer/metadata/resources"))
     if not found:
-        raise PeerUnavailable(f"no guarddog resources folder under {venv}")
+        print(f"note: no guarddog resources under {venv}; GuardDog may refresh its lists "
+              "from the network on every run", file=sys.stderr)  # fmt: skip
+        return None
     target = venv / "douane-fresh-resources"
     target.mkdir(exist_ok=True)
     now = int(time.time())
@@ -182,10 +189,13 @@ class ToolRun:
     jobs: int
 
 
-def _douane_one(path: str, rules_only: bool) -> tuple[str, float, str | None, float, float, float]:
+def _douane_one(
+    path: str, rules_only: bool, budget: float = 60.0
+) -> tuple[str, float, str | None, float, float, float]:
     """One scan in a worker: verdict, score, error, wall s (the scanner's own), CPU s, RSS MB."""
     cpu0 = time.process_time()
-    r = scan_artifact(local_artifact(Path(path)), ScanOptions(rules_only=rules_only))
+    options = ScanOptions(rules_only=rules_only, time_budget_s=budget)
+    r = scan_artifact(local_artifact(Path(path)), options)
     cpu = time.process_time() - cpu0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return str(r.verdict), r.score, r.error, r.elapsed_ms / 1000, cpu, rss_mb
@@ -198,12 +208,12 @@ def _worker_init() -> None:
 
 
 def run_douane(items: Sequence[Item], jobs: int, rules_only: bool,
-               progress: Callable[[str], None]) -> ToolRun:  # fmt: skip
+               progress: Callable[[str], None], budget: float = 60.0) -> ToolRun:  # fmt: skip
     outcomes: list[Outcome] = []
     peak = 0.0
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        futures = [pool.submit(_douane_one, str(it.file), rules_only) for it in items]
+        futures = [pool.submit(_douane_one, str(it.file), rules_only, budget) for it in items]
         for n, fut in enumerate(futures, 1):
             try:
                 verdict, score, error, wall, cpu, rss = fut.result()
@@ -257,19 +267,63 @@ def _guarddog_one(exe: Path, path: Path, env: dict[str, str], timeout: float) ->
     return Outcome(flags=flags, score=score, wall_s=wall, cpu_s=cpu, rss_mb=rss_mb)
 
 
-def run_guarddog(items: Sequence[Item], exe: Path, jobs: int, timeout: float,
-                 progress: Callable[[str], None]) -> ToolRun:  # fmt: skip
-    env = dict(os.environ)
-    env["GUARDDOG_TOP_PACKAGES_CACHE_LOCATION"] = str(fresh_top_lists(exe))
+GD_COLUMNS = ("guarddog_score", "guarddog_s", "guarddog_cpu_s", "guarddog_rss_mb", "guarddog_error")
+
+
+def _item_key(it: Item) -> tuple[str, str, str]:
+    return (it.sample.label, it.sample.sha256, it.sample.filename)
+
+
+def read_guarddog_results(path: Path) -> dict[tuple[str, str, str], Outcome]:
+    """GuardDog outcomes from an earlier ``peer.csv``: GuardDog is pinned, so a file's
+    outcome does not change when only douane does. Rows without CPU time are not reused."""
+    out: dict[tuple[str, str, str], Outcome] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if not row.get("guarddog_cpu_s"):
+                continue
+            score = float(row["guarddog_score"]) if row.get("guarddog_score") else None
+            flags = ({f"score>={p:g}": score >= p for p in GUARDDOG_POINTS}
+                     if score is not None else {})  # fmt: skip
+            out[(row["label"], row["sha256"], row["filename"])] = Outcome(
+                flags=flags, score=score, wall_s=float(row["guarddog_s"]),
+                cpu_s=float(row["guarddog_cpu_s"]), rss_mb=float(row["guarddog_rss_mb"] or 0),
+                error=row.get("guarddog_error") or None,
+            )  # fmt: skip
+    return out
+
+
+def run_guarddog(items: Sequence[Item], exe: Path | None, jobs: int, timeout: float,
+                 progress: Callable[[str], None],
+                 reuse: dict[tuple[str, str, str], Outcome] | None = None) -> ToolRun:  # fmt: skip
+    """GuardDog on every item (``reuse``d outcomes taken as they are, not run again)."""
+    reuse = reuse or {}
+    todo = [it for it in items if _item_key(it) not in reuse]
+    fresh: dict[int, Outcome] = {}
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_guarddog_one, exe, it.file, env, timeout) for it in items]
-        for n, fut in enumerate(futures, 1):
-            outcomes.append(fut.result())
-            if n % 100 == 0:
-                progress(f"guarddog {n}/{len(items)}")
+    if todo:
+        if exe is None:
+            raise PeerUnavailable("GuardDog needed for files not in the reused results")
+        env = dict(os.environ)
+        lists = fresh_top_lists(exe)
+        if lists is not None:
+            env["GUARDDOG_TOP_PACKAGES_CACHE_LOCATION"] = str(lists)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [(id(it), pool.submit(_guarddog_one, exe, it.file, env, timeout))
+                       for it in todo]  # fmt: skip
+            for n, (key, fut) in enumerate(futures, 1):
+                fresh[key] = fut.result()
+                if n % 100 == 0:
+                    progress(f"guarddog {n}/{len(todo)}")
     wall = time.perf_counter() - started
+    outcomes = [reuse[_item_key(it)] if _item_key(it) in reuse else fresh[id(it)]
+                for it in items]  # fmt: skip
+    if reuse and todo:
+        progress(f"guarddog: {len(items) - len(todo)} outcomes reused, {len(todo)} run")
+    if len(todo) < len(items):
+        # Reused outcomes have no wall time of this run: estimate it from the per-file times
+        # as if ``jobs`` runs were always busy (what the fresh runs achieve, near enough).
+        wall = sum(o.wall_s for o in outcomes) / max(1, jobs)
     peak = max((o.rss_mb for o in outcomes), default=0.0)
     points = tuple(f"score>={p:g}" for p in GUARDDOG_POINTS)
     return ToolRun(f"guarddog {GUARDDOG_VERSION}", points, outcomes, wall, float(peak), jobs)
@@ -317,21 +371,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per GuardDog run")
     ap.add_argument("--rules-only", action="store_true", help="douane: rules weighting")
+    ap.add_argument("--time-budget", type=float, default=60.0, help="douane: seconds per file")
     ap.add_argument("--peers-dir", type=Path, default=cache_dir() / "peers")
     ap.add_argument("--guarddog", type=Path, default=None, help="use this guarddog executable")
     ap.add_argument("--out", type=Path, default=cache_dir() / "eval" / "peer")
+    ap.add_argument(
+        "--reuse-guarddog",
+        type=Path,
+        default=None,
+        metavar="PEER_CSV",
+        help="take GuardDog's outcome for files already in this earlier peer.csv",
+    )
     a = ap.parse_args(argv)
 
     def progress(msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
-    try:
-        exe = a.guarddog or guarddog_venv(a.peers_dir)
-    except PeerUnavailable as exc:
-        print(f"GuardDog {GUARDDOG_VERSION} unavailable: {exc}", file=sys.stderr)
-        return 3
     sel = select(read_manifest(a.malicious), read_manifest(a.benign), since=a.since,
                  limit_malicious=a.limit_malicious, limit_benign=a.limit_benign, seed=a.seed)  # fmt: skip
+    reuse = read_guarddog_results(a.reuse_guarddog) if a.reuse_guarddog else {}
+    exe: Path | None = a.guarddog
+    if exe is None and len(reuse) < len(sel.samples):
+        try:
+            exe = guarddog_venv(a.peers_dir)
+        except PeerUnavailable as exc:
+            print(f"GuardDog {GUARDDOG_VERSION} unavailable: {exc}", file=sys.stderr)
+            return 3
     load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="douane-peer-"))
     os.chmod(tmp, 0o700)
@@ -347,9 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         items = [it for it in all_items if it.file is not None]
         unwrapped_fail = [it for it in all_items if it.file is None]
         progress(f"douane on {len(items)} files, {a.jobs} jobs")
-        d = run_douane(items, a.jobs, a.rules_only, progress)
+        d = run_douane(items, a.jobs, a.rules_only, progress, a.time_budget)
         progress(f"guarddog on {len(items)} files, {a.jobs} concurrent runs")
-        g = run_guarddog(items, exe, a.jobs, a.timeout, progress)
+        try:
+            g = run_guarddog(items, exe, a.jobs, a.timeout, progress, reuse)
+        except PeerUnavailable as exc:
+            print(f"GuardDog {GUARDDOG_VERSION} unavailable: {exc}", file=sys.stderr)
+            return 3
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = os.getloadavg()
@@ -420,13 +489,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with (a.out / "peer.csv").open("w", newline="") as handle:
         w = csv.writer(handle)
         w.writerow(["label", "name", "version", "filename", "sha256", "douane_flagged",
-                    "douane_malicious", "douane_score", "douane_s", "douane_error",
-                    "guarddog_score", "guarddog_s", "guarddog_error"])  # fmt: skip
+                    "douane_malicious", "douane_score", "douane_s", "douane_cpu_s",
+                    "douane_error", *GD_COLUMNS])  # fmt: skip
         for it, do, go in zip(items, d.outcomes, g.outcomes, strict=True):
             w.writerow([it.sample.label, it.sample.name, it.sample.version, it.sample.filename,
                         it.sample.sha256, do.flags.get("flagged"), do.flags.get("malicious"),
-                        do.score, round(do.wall_s, 4), do.error or "", go.score, round(go.wall_s, 3),
-                        go.error or ""])  # fmt: skip
+                        do.score, round(do.wall_s, 4), round(do.cpu_s, 4), do.error or "",
+                        "" if go.score is None else go.score, round(go.wall_s, 3),
+                        round(go.cpu_s, 3), round(go.rss_mb, 1), go.error or ""])  # fmt: skip
     print(f"wrote {a.out / 'peer.json'} and {a.out / 'peer.csv'}")
     return 0
 
