@@ -153,5 +153,9 @@ def test_resume_never_mixes_scanners(corpora, tmp_path, monkeypatch):
     monkeypatch.setattr(ev, "code_id", lambda: "new-scanner")
     report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1, resume=True))
     assert report["run"]["reused"] == 0
-    assert report["summary"]["scanners"] == {"new-scanner": 6}
-    assert {r.code for r in read_records(out / "results.jsonl")} == {"new-scanner"}
+    assert report["summary"]["scanners"] == {"new-scanner-default": 6}
+    assert {r.code for r in read_records(out / "results.jsonl")} == {"new-scanner-default"}
+    # the same code with the rules weighting instead of the model is another scanner too
+    report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1, resume=True,
+                                 rules_only=True))  # fmt: skip
+    assert report["run"]["reused"] == 0

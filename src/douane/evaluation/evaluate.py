@@ -67,6 +67,11 @@ def scoring_name(rules_only: bool) -> str:
     return "model" if getattr(model, "available", lambda: False)() else "rules weighting"
 
 
+def scanner_id(rules_only: bool) -> str:
+    """Code id plus scoring mode: the same code scores differently with ``--rules-only``."""
+    return f"{code_id()}-{'rules' if rules_only else 'default'}"
+
+
 def _meta(cfg: EvalConfig) -> dict:
     from douane.analysis.registry import all_rules
 
@@ -75,7 +80,7 @@ def _meta(cfg: EvalConfig) -> dict:
         if Path(sys.argv[0]).name == "douane" else shlex.join(sys.argv),
         "version": douane.__version__,
         "commit": _commit(),
-        "code": code_id(),
+        "code": scanner_id(cfg.rules_only),
         "rules": len(list(all_rules())),
         "scoring": scoring_name(cfg.rules_only),
         "cpus": os.cpu_count(),
@@ -126,7 +131,7 @@ def evaluate(
     options = ScanOptions(rules_only=cfg.rules_only, time_budget_s=cfg.time_budget_s)
     meta = _meta(cfg)
     records, stats = run(sel.samples, options, cfg.jobs, cfg.out / RESULTS, on_record,
-                         resume=cfg.resume, code=code_id())  # fmt: skip
+                         resume=cfg.resume, code=scanner_id(cfg.rules_only))  # fmt: skip
     report = build_report(records, meta, _selection_dict(sel), _run_dict(stats))
     write_report(report, cfg.out)
     return report
