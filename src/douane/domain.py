@@ -86,6 +86,9 @@ class Artifact:
     # "password-zip": ``path`` is a dataset zip (password ``infected``) holding the artifact
     container: str | None = None
     previous: Artifact | None = None  # the same kind of file from the release before (diff)
+    # how many releases of the project the index held before this one; None when unknown
+    # (local files, dataset samples), which keeps history rules silent
+    prior_releases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

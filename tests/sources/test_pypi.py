@@ -261,3 +261,26 @@ def test_pick_prefers_pure_wheel_else_smallest(fake_index, client):
     ]
     no_wheel = pick_sdist_and_one_wheel(client.release_files("binary", "1.0"), wheel=False)
     assert [f.kind for f in no_wheel] == [ArtifactKind.SDIST]
+
+
+def test_prior_release_count_by_upload_time_then_version(fake_index, client):
+    _history(fake_index)
+    assert client.prior_release_count("demo-pkg", "0.9") == 0
+    assert client.prior_release_count("demo-pkg", "1.10") == 3  # 0.9, 1.0, 1.9
+    assert client.prior_release_count("demo-pkg", "2.1rc1") == 5  # the yanked 2.0 counts
+    fake_index.add_file("late", "5.0", "late-5.0.tar.gz", b"x", upload_time="2020-01-01T00:00:00Z")
+    fake_index.add_file("late", "1.0", "late-1.0.tar.gz", b"y", upload_time="2021-01-01T00:00:00Z")
+    assert client.prior_release_count("late", "5.0") == 0  # uploaded first, whatever its version
+    assert client.prior_release_count("late", "1.0") == 1
+
+
+def test_resolved_artifacts_carry_the_number_of_prior_releases(fake_index, client):
+    """DOU1107 relies on this: an index artifact knows its history, a first release has 0."""
+    fake_index.add_release("acme-billing-client", "99.0.0", wheel=False)
+    for v in ("1.0", "2.0", "99.1.0"):
+        fake_index.add_release("acme-legacy", v, wheel=False)
+    source = PyPISource(client)
+    (first,) = source.resolve("acme-billing-client")
+    assert first.version == "99.0.0" and first.prior_releases == 0
+    (established,) = source.resolve("acme-legacy==99.1.0")
+    assert established.prior_releases == 2

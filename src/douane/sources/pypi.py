@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin
@@ -97,6 +98,19 @@ def _iso(value: Any) -> str | None:
     if value is None:
         return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _first_upload(release: Release) -> datetime | None:
+    """When the release's first file was uploaded; None if the index did not say for any."""
+    times = []
+    for f in release.files:
+        try:
+            when = datetime.fromisoformat(f.upload_time) if f.upload_time else None
+        except ValueError:
+            when = None
+        if when is not None:
+            times.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return min(times) if times else None
 
 
 def _version_key(text: str | None) -> Version | None:
@@ -284,6 +298,22 @@ class IndexClient:
             older = finals or older
         return str(max(older)) if older else None
 
+    def prior_release_count(self, name: str, version: str) -> int:
+        """How many releases the project published before ``version``, yanked ones included
+        (they were installable once): by first upload time when the index gives every release
+        one (a 1.2.1 backport uploaded after 2.0 came after it), else by version order. Read from the release list already fetched, so it costs
+        no extra request; 0 means ``version`` is the project's first release."""
+        current = _version_key(version)
+        if current is None:
+            raise SourceError(f"{version!r} is not a valid version")
+        releases = self.releases(name, include_yanked=True)
+        firsts = {Version(r.version): _first_upload(r) for r in releases}
+        mine = firsts.get(current)
+        others = [(v, t) for v, t in firsts.items() if v != current]
+        if mine is not None and all(t is not None for _, t in others):
+            return sum(1 for v, t in others if (t, v) < (mine, current))  # ties: version order
+        return sum(1 for v, _ in others if v < current)
+
     # -- JSON API --------------------------------------------------------------------------
 
     def metadata(self, name: str, version: str | None = None) -> ProjectMetadata:
@@ -453,6 +483,10 @@ class PyPISource:
             yield Unresolved(target, str(exc))
             return
         chosen = list(self.pick(files)) if self.pick else files
+        try:
+            prior: int | None = self.client.prior_release_count(name, version)
+        except SourceError:
+            prior = None
         if not chosen:
             yield Unresolved(target, f"{name} {version}: the index lists no files")
             return
@@ -472,6 +506,7 @@ class PyPISource:
                 url=file.url,
                 target=target,
                 previous=self._previous(name, version, file) if self.with_previous else None,
+                prior_releases=prior,
             )
 
     def _previous(self, name: str, version: str, file: ReleaseFile) -> Artifact | None:
