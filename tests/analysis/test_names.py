@@ -170,20 +170,35 @@ def test_missing_or_empty_list_is_an_error_not_a_clean_result(tmp_path: Path):
         N.load_popular(empty)
 
 
-def test_first_release_hook_is_silent_until_the_scanner_knows_the_history():
-    analysis = _ctx(_pkginfo("acme-tool"), name="acme-tool", version="42.0.0")
-    ctx = analysis.context
-    assert N.prior_release_count(ctx) is None
-    assert list(N.first_release_with_high_version(ctx)) == []
-    ctx.prior_releases = 0  # what the scanner will set from the index
-    hits = list(N.first_release_with_high_version(ctx))
-    assert len(hits) == 1 and "42.0.0" in hits[0].message
-    ctx.prior_releases = 3
-    assert list(N.first_release_with_high_version(ctx)) == []
+def _history_ctx(version: str, prior: int | None):
+    members = tuple(
+        Member(p, t.encode(), len(t.encode())) for p, t in _pkginfo("acme-tool").items()
+    )
+    opened = Opened(kind=ArtifactKind.SDIST, format="folder", members=members, issues=(), root="")
+    artifact = Artifact(path=Path("x"), filename=f"acme_tool-{version}.tar.gz", name="acme-tool",
+                        version=version, prior_releases=prior)  # fmt: skip
+    return analyse(artifact, opened)
 
 
-@pytest.mark.parametrize("version", ["1.0", "2024.1.0", "24.6", "99.0.1", "999.9"])
-def test_first_release_ignores_low_calendar_and_nines_versions(version):
-    ctx = _ctx(_pkginfo("acme-tool"), name="acme-tool", version=version).context
-    ctx.prior_releases = 0
-    assert list(N.first_release_with_high_version(ctx)) == []
+def test_first_release_rule_is_silent_when_the_history_is_unknown():
+    """Local files and dataset samples (prior_releases None) never flag DOU1107."""
+    analysis = _history_ctx("42.0.0", None)
+    assert N.prior_release_count(analysis.context) is None
+    assert not [f for f in analysis.findings if f.rule == "DOU1107"]
+
+
+@pytest.mark.parametrize("version", ["42.0.0", "99.0.0", "999.1"])
+def test_first_release_with_high_version_flags(version):
+    found = [f for f in _history_ctx(version, 0).findings if f.rule == "DOU1107"]
+    assert len(found) == 1 and version in found[0].message
+    assert found[0].where is Where.METADATA
+
+
+@pytest.mark.parametrize("version", ["42.0.0", "99.0.0"])
+def test_high_version_after_earlier_releases_is_not_a_first_release(version):
+    assert not [f for f in _history_ctx(version, 3).findings if f.rule == "DOU1107"]
+
+
+@pytest.mark.parametrize("version", ["1.0", "9.9", "2024.1.0", "24.6"])
+def test_first_release_ignores_low_and_calendar_versions(version):
+    assert not [f for f in _history_ctx(version, 0).findings if f.rule == "DOU1107"]

@@ -6,9 +6,11 @@ or anything else as an sdist. Expected hits are inline comments `expect: DOU201`
 flagged line (several ids separated by commas), or, for files without comments, lines
 `DOU801 path/in/artifact[:line]` in an `EXPECT` file at the case root.
 
-Two more files extend a case directory: `ISSUES` (lines `KIND path detail`: archive issues
-the reader would have recorded, for DOU9xx rules) and `previous/` (a folder holding the
-previous release, scanned first and passed as the artifact's predecessor, for diff rules).
+Three more files extend a case directory: `ISSUES` (lines `KIND path detail`: archive issues
+the reader would have recorded, for DOU9xx rules), `previous/` (a folder holding the
+previous release, scanned first and passed as the artifact's predecessor, for diff rules) and
+`INDEX` (lines `field: value` saying what the index knows of the artifact: `version`,
+`prior_releases`; without it the artifact is a local file, version 1.0, history unknown).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def load_case(case: Path) -> tuple[Opened, set[tuple[str, str, int | None]]]:
             (p.relative_to(case).as_posix(), p)
             for p in sorted(case.rglob("*"))
             if p.is_file()
-            and p.name not in ("EXPECT", "ISSUES")
+            and p.name not in ("EXPECT", "ISSUES", "INDEX")
             and not p.relative_to(case).as_posix().startswith("previous/")
         ]
         exp = case / "EXPECT"
@@ -67,6 +69,19 @@ def load_case(case: Path) -> tuple[Opened, set[tuple[str, str, int | None]]]:
     return opened, expected
 
 
+def index_fields(case: Path) -> dict[str, str]:
+    """The case's `INDEX` file as a dict (empty when absent)."""
+    path = case / "INDEX"
+    if not (case.is_dir() and path.exists()):
+        return {}
+    out = {}
+    for raw in path.read_text().splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            key, _, value = raw.partition(":")
+            out[key.strip()] = value.strip()
+    return out
+
+
 def scan_case(case: Path, name: str = "fixture-pkg", version: str = "1.0") -> list[Finding]:
     opened, _ = load_case(case)
     previous = None
@@ -75,7 +90,11 @@ def scan_case(case: Path, name: str = "fixture-pkg", version: str = "1.0") -> li
         prev_artifact = Artifact(path=case / "previous", filename="previous", name=name,
                                  version="0.9")  # fmt: skip
         previous = analyse(prev_artifact, prev_opened).context
-    artifact = Artifact(path=case, filename=case.name, name=name, version=version)
+    index = index_fields(case)
+    prior = index.get("prior_releases")
+    artifact = Artifact(path=case, filename=case.name, name=name,
+                        version=index.get("version", version),
+                        prior_releases=int(prior) if prior is not None else None)  # fmt: skip
     return analyse(artifact, opened, previous=previous).findings
 
 

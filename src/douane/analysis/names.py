@@ -795,26 +795,17 @@ def name_reads_like_internal_package(ctx: ArtifactContext) -> Iterator[Hit]:
 
 
 # -- first release with a very high version -----------------------------------------------------
-#
-# Not registered as a rule yet: it needs to know that the index holds no earlier release, which
-# neither the Artifact nor the fixture harness can say today. Once the scanner fills
-# ``prior_releases`` (see ``prior_release_count``) and the harness can set it for a fixture, wrap
-# ``first_release_with_high_version`` in ``@artifact_rule("DOU1107",
-# "first_release_with_high_version", family=Family.TYPOSQUATTING, severity=Severity.MEDIUM,
-# confidence=Confidence.MEDIUM)``.
 
 HIGH_FIRST_VERSION = 10
 
 
 def prior_release_count(ctx: ArtifactContext) -> int | None:
-    """How many releases the index held before this one; None when unknown (local files,
-    dataset samples), which keeps the check silent. Read from ``ctx.prior_releases`` or
-    ``ctx.artifact.prior_releases`` when the scanner or the source sets either (the source
-    knows it from the release list it resolved the artifact from)."""
-    for holder in (ctx, ctx.artifact):
-        value = getattr(holder, "prior_releases", None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+    """How many releases the index held before this one (``Artifact.prior_releases``, set by
+    the index source from the project's release list); None when unknown (local files,
+    dataset samples), which keeps the history rule silent."""
+    value = ctx.artifact.prior_releases
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     return None
 
 
@@ -825,17 +816,26 @@ def _is_calendar_version(v: Version) -> bool:
     return len(rel) > 1 and 20 <= rel[0] <= 40 and 1 <= rel[1] <= 12  # YY.MM
 
 
+@artifact_rule(
+    "DOU1107",
+    "first_release_with_high_version",
+    family=Family.TYPOSQUATTING,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+)
 def first_release_with_high_version(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: flags the first release a project ever published when its version is
-    already high (major 10 or more, not a calendar version like 2024.1 or 24.06), once the index
-    has told the scanner there was no earlier release. Versions made only of nines (99.x,
-    999.x) are left to the metadata rules, which flag them whatever the history.
+    already high (major 10 or more, not a calendar version like 2024.1 or 24.06): ``99.0.0``,
+    ``42.1``. It needs the project's history, so it speaks only for files resolved from the
+    index (which says how many releases came before); local files and dataset samples are
+    never flagged by it. An established project at ``99.x`` is not flagged (DOU1003 still
+    notes its all-nines version, whatever the history).
 
-    Why it matters: dependency confusion needs the public copy of a private name to win the
-    version comparison, so the probe is published once with an inflated version; honest
-    projects start low.
+    Why it matters: dependency confusion needs the public copy of a company's private package
+    name to win the version comparison, so the probe is published once, as a brand-new
+    project, with an inflated version. Honest projects start low.
 
-    Example: a project's first and only release is ``42.0.0``.
+    Example: the index lists one release of ``acme-billing-client``, ``99.0.0``.
     """
     if prior_release_count(ctx) != 0:
         return
@@ -847,7 +847,7 @@ def first_release_with_high_version(ctx: ArtifactContext) -> Iterator[Hit]:
     except InvalidVersion:
         return
     major = v.release[0] if v.release else 0
-    if major < HIGH_FIRST_VERSION or _is_calendar_version(v) or set(str(major)) == {"9"}:
+    if major < HIGH_FIRST_VERSION or _is_calendar_version(v):
         return
-    yield Hit(message=f"first release of the project, already at version {v}",
+    yield Hit(message=f"first release of the project on the index, already at version {v}",
               snippet=f"Version: {raw}", file=ctx.artifact.filename, where=Where.METADATA)  # fmt: skip
