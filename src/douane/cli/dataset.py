@@ -1,4 +1,5 @@
-"""`douane dataset …`: import known malware, download the benign corpus, group near-duplicates."""
+"""`douane dataset …`: import known malware, download the benign corpus (and previous releases
+for diff mode), group near-duplicates."""
 
 from __future__ import annotations
 
@@ -118,6 +119,48 @@ def build_benign_cmd(
         f"{s.errors} errors"
     )
     print((out or default_out_dir()) / "manifest.csv")
+
+
+@dataset_app.command("pairs")
+def pairs_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder for manifest.csv and skipped.csv.")],
+    benign: Annotated[
+        Path | None,
+        typer.Option("--benign", help="Benign corpus manifest (default: <cache>/benign)."),
+    ] = None,
+    top: Annotated[int, typer.Option(help="Popular projects to pair (best ranked first).")] = 200,
+    top_list: Annotated[Path | None, typer.Option(help="Default: ../shared/top-pypi.txt")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel downloads.")] = 4,
+    max_mb: Annotated[float, typer.Option(help="Skip files larger than this (0: no cap).")] = 60,
+    index_url: Annotated[
+        str | None, typer.Option("--index-url", envvar="DOUANE_INDEX_URL", help="Simple API root.")
+    ] = None,
+) -> None:
+    """Download the previous release's file of the same kind for each popular benign file, and
+    write a manifest with a `previous_path` column: `douane evaluate` then scans in diff mode."""
+    from douane.dataset.manifest import ManifestError
+    from douane.dataset.pairs import build_pairs
+
+    with _bar("pairing") as bar:
+        task = bar.add_task("", total=top)
+        try:
+            stats = build_pairs(
+                out, benign, top, top_list=top_list, jobs=jobs,
+                max_bytes=int(max_mb * 2**20) if max_mb > 0 else None, index_url=index_url,
+                on_done=lambda: bar.advance(task),
+            )  # fmt: skip
+        except ManifestError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        except FileNotFoundError as exc:
+            err.print(f"[red]error:[/] {exc.filename}: no such file (pass --top-list)")
+            raise typer.Exit(2) from None
+    s = stats
+    err.print(
+        f"pairs: {s.projects_paired}/{s.projects} projects, {s.paired}/{s.files} files paired "
+        f"with their previous release in {s.elapsed_s:.0f}s; skipped {s.skipped or 'none'}"
+    )
+    print(out / "manifest.csv")
 
 
 @dataset_app.command("group")

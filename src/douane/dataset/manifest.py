@@ -34,7 +34,7 @@ FIELDS = (
     "group",
 )
 # Columns a normalised manifest may carry beyond the required ones (kept when present).
-EXTRA_FIELDS = ("kind", "stratum", "size")
+EXTRA_FIELDS = ("kind", "stratum", "size", "previous_version", "previous_path")
 _BENIGN_REQUIRED = {"name", "version", "filename", "sha256", "upload_time", "stratum", "path"}
 
 
@@ -63,6 +63,10 @@ class Sample:
     kind: str = ""
     stratum: str = ""
     size: str = ""
+    # the same kind of file from the project's release before this one (``douane dataset
+    # pairs``): evaluation scans it as the diff baseline
+    previous_version: str = ""
+    previous_path: str = ""
 
     @property
     def scannable(self) -> bool:
@@ -71,8 +75,14 @@ class Sample:
     def to_row(self) -> dict[str, str]:
         return asdict(self)
 
-    def artifact(self) -> Artifact:
-        """The scanner's view of this sample; ``target`` keeps label and identity together."""
+    def artifact(self, diff: bool = True) -> Artifact:
+        """The scanner's view of this sample; ``target`` keeps label and identity together.
+        With ``diff`` and a ``previous_path``, the previous release rides along as baseline."""
+        previous = None
+        if diff and self.previous_path:
+            prev = Path(self.previous_path)
+            previous = Artifact(path=prev, filename=prev.name, name=self.name or None,
+                                version=self.previous_version or None)  # fmt: skip
         return Artifact(
             path=Path(self.path),
             filename=self.filename,
@@ -82,6 +92,7 @@ class Sample:
             upload_time=self.first_seen or None,
             target=f"{self.label}:{self.sha256 or self.path}",
             container=self.container or None,
+            previous=previous,
         )
 
 
@@ -139,6 +150,7 @@ def _normalised_row(row: dict[str, str | None], base: Path) -> Sample:
     if label not in LABELS:
         raise ManifestError(f"unknown label {label!r} for {values.get('name')!r}")
     values["path"] = _resolve(values.get("path", ""), base)
+    values["previous_path"] = _resolve(values.get("previous_path", ""), base)
     return Sample(**values)
 
 

@@ -514,14 +514,10 @@ class PyPISource:
         project has no earlier release or it has no file of the same kind (a first release
         is itself a signal, recorded by the scanner, not an error)."""
         try:
-            prev = self.client.previous_release(name, version)
-            if prev is None:
+            found = previous_file(self.client, name, version, file)
+            if found is None:
                 return None
-            candidates = [f for f in self.client.release_files(name, prev) if f.kind is file.kind]
-            if not candidates:
-                return None
-            same_tags = [f for f in candidates if f.tags and f.tags & file.tags]
-            best = (same_tags or candidates)[0]
+            prev, best = found
             path = self.client.download(best, self.max_bytes)
         except SourceError:
             return None
@@ -535,6 +531,21 @@ class PyPISource:
             url=best.url,
             target=f"{name}=={prev}",
         )
+
+
+def previous_file(
+    client: IndexClient, name: str, version: str, file: ReleaseFile
+) -> tuple[str, ReleaseFile] | None:
+    """The previous release's version and its file of the same kind as ``file`` (a wheel
+    sharing a tag first), or None when there is no earlier release or no such file."""
+    prev = client.previous_release(name, version)
+    if prev is None:
+        return None
+    candidates = [f for f in client.release_files(name, prev) if f.kind is file.kind]
+    if not candidates:
+        return None
+    same_tags = [f for f in candidates if f.tags and f.tags & file.tags]
+    return prev, (same_tags or candidates)[0]
 
 
 def is_pure_wheel(file: ReleaseFile) -> bool:
