@@ -114,6 +114,9 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
             result.findings[:] = mark_new(result.findings, previous_ctx.findings)
         score, verdict, reasons = score_findings(result.findings, result.context, options)
         findings = tuple(sorted(result.findings, key=lambda f: (-f.severity, f.file, f.line or 0)))
+        stats = result.stats
+        if prev_artifact is not None:  # was the diff baseline actually read (evaluation counts)
+            stats = {**stats, "baseline": previous_ctx is not None}
         return ScanResult(
             target=artifact.target or str(artifact.path),
             filename=artifact.filename,
@@ -127,7 +130,7 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
             kind=kind,
             ecosystem=artifact.ecosystem,
             explanation=reasons,
-            stats=result.stats,
+            stats=stats,
         )
     except (ArchiveBudgetExceeded, AnalysisBudgetExceeded):
         return _error(artifact, "time budget exceeded", started, kind)

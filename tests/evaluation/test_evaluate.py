@@ -159,3 +159,49 @@ def test_resume_never_mixes_scanners(corpora, tmp_path, monkeypatch):
     report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1, resume=True,
                                  rules_only=True))  # fmt: skip
     assert report["run"]["reused"] == 0
+
+
+OLD_SETUP = b'import os\nfrom setuptools import setup\nos.system("make docs")\nsetup(name="d")\n'
+NEW_SETUP = OLD_SETUP.replace(b"setup(name", b'os.popen("uname -a")\nsetup(name')
+
+
+def test_previous_path_column_scans_in_diff_mode_and_no_diff_ignores_it(corpora, tmp_path):
+    """The same benign files evaluated with and without their previous release as baseline."""
+    mal, _ = corpora
+    old = make_sdist(tmp_path / "d-1.0.tar.gz", {"setup.py": OLD_SETUP}, root="d-1.0")
+    new = make_sdist(tmp_path / "d-1.1.tar.gz", {"setup.py": NEW_SETUP}, root="d-1.1")
+    same = make_sdist(tmp_path / "e-1.1.tar.gz", {"setup.py": OLD_SETUP}, root="e-1.1")
+    missing = tmp_path / "absent-1.0.tar.gz"
+    rows = [
+        Sample(BENIGN, "d", "1.1", new.name, "d" * 64, "2025-01-01", "benign:popular", str(new),
+               stratum="popular", previous_version="1.0", previous_path=str(old)),
+        Sample(BENIGN, "e", "1.1", same.name, "e" * 64, "2025-01-01", "benign:popular",
+               str(same), stratum="popular", previous_version="1.0", previous_path=str(old)),
+        Sample(BENIGN, "f", "1.1", same.name, "f" * 64, "2025-01-01", "benign:popular",
+               str(same), stratum="popular", previous_version="1.0",
+               previous_path=str(missing)),
+    ]  # fmt: skip
+    write_manifest(rows, tmp_path / "pairs" / "manifest.csv")
+    ben = tmp_path / "pairs" / "manifest.csv"
+    assert "previous_path" in ben.read_text().splitlines()[0]
+
+    def run(diff: bool) -> tuple[dict, dict]:
+        out = tmp_path / f"eval-{diff}"
+        report = evaluate(EvalConfig(malicious=mal, benign=ben, out=out, jobs=1,
+                                     limit_malicious=0, diff=diff))  # fmt: skip
+        return report, {r.name: r for r in read_records(out / "results.jsonl")}
+
+    with_diff, recs = run(True)
+    # os.popen is new in 1.1 (DOU201 and the diff rules' notes on it), os.system is not
+    assert recs["d"].new_findings == 3 and recs["d"].findings == 5
+    assert recs["e"].new_findings == 0
+    assert recs["f"].new_findings is None  # the baseline could not be read: not diffed
+    d = with_diff["summary"]["diff"]
+    assert d["files_with_baseline"] == 2 and d["new_findings"] == 3
+    assert d["findings"] == recs["d"].findings + recs["e"].findings
+    assert with_diff["meta"]["diff"] is True and not with_diff["meta"]["code"].endswith("nodiff")
+    assert "Diff mode: 2 files" in (tmp_path / "eval-True" / "report.md").read_text()
+    without, recs = run(False)
+    assert {r.new_findings for r in recs.values()} == {None}
+    assert without["summary"]["diff"]["files_with_baseline"] == 0
+    assert without["meta"]["code"].endswith("-nodiff")

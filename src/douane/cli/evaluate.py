@@ -64,6 +64,14 @@ def evaluate_cmd(
             "errors); scan only the rest.",
         ),
     ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff/--no-diff",
+            help="Scan manifest rows with a previous_path against that release (douane "
+            "dataset pairs); --no-diff ignores the column.",
+        ),
+    ] = True,
     report_only: Annotated[
         bool, typer.Option("--report-only", help="Re-make the report from OUT/results.jsonl.")
     ] = False,
@@ -89,7 +97,7 @@ def evaluate_cmd(
     cfg = EvalConfig(
         malicious=malicious, benign=benign, out=out, since=day, jobs=jobs or default_jobs(),
         limit_malicious=limit_malicious, limit_benign=limit_benign, rules_only=rules_only,
-        seed=seed, time_budget_s=time_budget, resume=resume,
+        seed=seed, time_budget_s=time_budget, resume=resume, diff=diff,
     )  # fmt: skip
     counts = {"flagged": 0, "errors": 0, "done": 0}
     bar = Progress(

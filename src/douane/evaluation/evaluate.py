@@ -34,6 +34,7 @@ class EvalConfig:
     seed: int = 0
     time_budget_s: float = 60.0
     resume: bool = False
+    diff: bool = True  # scan rows with a previous_path against that release (diff mode)
 
 
 def _commit() -> str | None:
@@ -67,9 +68,10 @@ def scoring_name(rules_only: bool) -> str:
     return "model" if getattr(model, "available", lambda: False)() else "rules weighting"
 
 
-def scanner_id(rules_only: bool) -> str:
-    """Code id plus scoring mode: the same code scores differently with ``--rules-only``."""
-    return f"{code_id()}-{'rules' if rules_only else 'default'}"
+def scanner_id(rules_only: bool, diff: bool = True) -> str:
+    """Code id plus scoring mode: the same code scores differently with ``--rules-only``,
+    and without the previous release as baseline (``--no-diff``)."""
+    return f"{code_id()}-{'rules' if rules_only else 'default'}" + ("" if diff else "-nodiff")
 
 
 def _meta(cfg: EvalConfig) -> dict:
@@ -80,7 +82,8 @@ def _meta(cfg: EvalConfig) -> dict:
         if Path(sys.argv[0]).name == "douane" else shlex.join(sys.argv),
         "version": douane.__version__,
         "commit": _commit(),
-        "code": scanner_id(cfg.rules_only),
+        "code": scanner_id(cfg.rules_only, cfg.diff),
+        "diff": cfg.diff,
         "rules": len(list(all_rules())),
         "scoring": scoring_name(cfg.rules_only),
         "cpus": os.cpu_count(),
@@ -131,7 +134,8 @@ def evaluate(
     options = ScanOptions(rules_only=cfg.rules_only, time_budget_s=cfg.time_budget_s)
     meta = _meta(cfg)
     records, stats = run(sel.samples, options, cfg.jobs, cfg.out / RESULTS, on_record,
-                         resume=cfg.resume, code=scanner_id(cfg.rules_only))  # fmt: skip
+                         resume=cfg.resume, code=scanner_id(cfg.rules_only, cfg.diff),
+                         diff=cfg.diff)  # fmt: skip
     report = build_report(records, meta, _selection_dict(sel), _run_dict(stats))
     write_report(report, cfg.out)
     return report

@@ -211,6 +211,22 @@ def errors(records: Sequence[EvalRecord]) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
+def diff_summary(records: Sequence[EvalRecord]) -> dict[str, int | float | None]:
+    """Diff mode: how many files were scanned against their previous release, and which
+    share of their findings that release did not already have (``new``)."""
+    based = [r for r in records if r.new_findings is not None and not r.is_error]
+    findings = sum(r.findings for r in based)
+    new = sum(r.new_findings or 0 for r in based)
+    return {
+        "files_with_baseline": len(based),
+        "flagged_with_baseline": sum(r.flagged for r in based),
+        "findings": findings,
+        "new_findings": new,
+        "share_new": ratio(new, findings),
+        "files_with_new_findings": sum(1 for r in based if r.new_findings),
+    }
+
+
 def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
     """Everything the report shows, as plain JSON-ready data."""
     mal = [r for r in records if r.label == MALICIOUS]
@@ -226,6 +242,7 @@ def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
             | {"definition": "verdict malicious"},
         },
         "group_recall": group_recall(records),
+        "diff": diff_summary(records),
         "curve": curve(records),
         "rules": rule_hits(records),
         "by_kind": _breakdown(records, lambda r: r.kind),

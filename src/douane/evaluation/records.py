@@ -45,6 +45,9 @@ class EvalRecord:
     examples: dict[str, str] = field(default_factory=dict)
     # which scanner produced this record (see ``evaluation.provenance.code_id``)
     code: str = ""
+    # diff mode: findings not present in the previous release; None when no baseline was
+    # scanned (no previous file, or it could not be opened)
+    new_findings: int | None = None
 
     @property
     def flagged(self) -> bool:
@@ -81,6 +84,12 @@ def _examples(result: ScanResult) -> dict[str, str]:
     return out
 
 
+def _new_findings(result: ScanResult) -> int | None:
+    if not result.stats.get("baseline"):
+        return None
+    return sum(1 for f in result.findings if f.new is True)
+
+
 def record_for(sample: Sample, result: ScanResult, code: str = "") -> EvalRecord:
     """Join a sample with its scan; the scanner's artifact kind wins over the manifest's."""
     kind = str(result.kind) if str(result.kind) != "unknown" else (sample.kind or "unknown")
@@ -104,6 +113,7 @@ def record_for(sample: Sample, result: ScanResult, code: str = "") -> EvalRecord
         findings=len(result.findings),
         examples=_examples(result),
         code=code,
+        new_findings=_new_findings(result),
     )
 
 

@@ -95,6 +95,13 @@ def render_markdown(report: dict) -> str:
       f"{_pct(g['any'])} of groups have a member flagged, mean within-group recall "
       f"{_pct(g['macro'])}.\n")  # fmt: skip
 
+    d = s.get("diff") or {}
+    if d.get("files_with_baseline"):
+        w(f"Diff mode: {d['files_with_baseline']} files scanned against their previous release "
+          f"({d['flagged_with_baseline']} flagged); {d['new_findings']} of their "
+          f"{d['findings']} findings are new ({_pct(d['share_new'])}), in "
+          f"{d['files_with_new_findings']} files.\n")  # fmt: skip
+
     w("### Verdicts\n")
     w("| label | malicious | suspicious | clean | error | total |")
     w("|---|---|---|---|---|---|")

@@ -174,6 +174,7 @@ def run(
     on_record: Callable[[EvalRecord], None] | None = None,
     resume: bool = False,
     code: str = "",
+    diff: bool = True,
 ) -> tuple[list[EvalRecord], RunStats]:
     """Scan every sample and append its record to ``out`` as soon as it is known.
 
@@ -181,7 +182,8 @@ def run(
     only the rest is scanned; earlier ``error`` records are scanned again (an interrupted
     or overloaded run should not freeze its failures), and so is every record another
     scanner produced (its ``code`` differs from ``code``): one report, one scanner.
-    ``stats`` covers this pass only.
+    ``stats`` covers this pass only. With ``diff``, a sample with a ``previous_path`` is
+    scanned against that release as its baseline.
     """
     stats = RunStats(jobs=jobs)
     records: list[EvalRecord] = []
@@ -206,7 +208,7 @@ def run(
     plain: list[tuple[Artifact, Sample]] = []
     trees: list[tuple[Artifact, Sample]] = []
     for i, s in enumerate(samples):
-        a = replace(s.artifact(), target=f"#{i}")
+        a = replace(s.artifact(diff), target=f"#{i}")
         (trees if s.container == PASSWORD_ZIP_TREE else plain).append((a, s))
     by_target = {a.target: s for a, s in plain + trees}
     stats.load_before = round(os.getloadavg()[0], 2)
