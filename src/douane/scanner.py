@@ -115,6 +115,9 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
         score, verdict, reasons = score_findings(result.findings, result.context, options)
         findings = tuple(sorted(result.findings, key=lambda f: (-f.severity, f.file, f.line or 0)))
         stats = result.stats
+        # the documented rules weighting's verdict beside the model's: one evaluation run
+        # then gives both false-positive rates (same findings, two scorers)
+        stats = {**stats, "rules_verdict": str(rules_score(result.findings)[1])}
         if prev_artifact is not None:  # was the diff baseline actually read (evaluation counts)
             stats = {**stats, "baseline": previous_ctx is not None}
         return ScanResult(

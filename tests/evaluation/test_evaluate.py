@@ -205,3 +205,18 @@ def test_previous_path_column_scans_in_diff_mode_and_no_diff_ignores_it(corpora,
     assert {r.new_findings for r in recs.values()} == {None}
     assert without["summary"]["diff"]["files_with_baseline"] == 0
     assert without["meta"]["code"].endswith("-nodiff")
+
+
+def test_records_keep_the_rules_verdict_beside_the_scorers(corpora, tmp_path):
+    """One run gives both false-positive rates; with --rules-only the two verdicts agree."""
+    mal, ben = corpora
+    report = evaluate(EvalConfig(malicious=mal, benign=ben, out=tmp_path / "r", jobs=1,
+                                 rules_only=True))  # fmt: skip
+    records = list(read_records(tmp_path / "r" / "results.jsonl"))
+    scored = [r for r in records if not r.is_error]
+    assert scored and all(r.rules_verdict == r.verdict for r in scored)
+    rw = report["summary"]["rules_weighting"]
+    op = dict(report["summary"]["operating_points"]["flagged"])
+    op.pop("definition")
+    assert rw["flagged"] == op
+    assert "Same findings under the rules weighting" in (tmp_path / "r" / "report.md").read_text()

@@ -227,6 +227,18 @@ def diff_summary(records: Sequence[EvalRecord]) -> dict[str, int | float | None]
     }
 
 
+def rules_weighting(records: Sequence[EvalRecord]) -> dict[str, object] | None:
+    """Both operating points under the documented rules weighting, from the verdict each
+    record keeps beside the model's; None when some scored record lacks it (older runs)."""
+    scored = [r for r in records if not r.is_error]
+    if not scored or any(not r.rules_verdict for r in scored):
+        return None
+    return {
+        "flagged": confusion(records, lambda r: r.rules_flagged),
+        "malicious": confusion(records, lambda r: r.rules_verdict == str(Verdict.MALICIOUS)),
+    }
+
+
 def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
     """Everything the report shows, as plain JSON-ready data."""
     mal = [r for r in records if r.label == MALICIOUS]
@@ -243,6 +255,7 @@ def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
         },
         "group_recall": group_recall(records),
         "diff": diff_summary(records),
+        "rules_weighting": rules_weighting(records),
         "curve": curve(records),
         "rules": rule_hits(records),
         "by_kind": _breakdown(records, lambda r: r.kind),

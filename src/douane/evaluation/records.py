@@ -48,6 +48,13 @@ class EvalRecord:
     # diff mode: findings not present in the previous release; None when no baseline was
     # scanned (no previous file, or it could not be opened)
     new_findings: int | None = None
+    # the rules weighting's verdict on the same findings (equal to ``verdict`` with
+    # --rules-only); empty in records written before it was kept
+    rules_verdict: str = ""
+
+    @property
+    def rules_flagged(self) -> bool:
+        return self.rules_verdict in FLAGGED
 
     @property
     def flagged(self) -> bool:
@@ -114,6 +121,7 @@ def record_for(sample: Sample, result: ScanResult, code: str = "") -> EvalRecord
         examples=_examples(result),
         code=code,
         new_findings=_new_findings(result),
+        rules_verdict=str(result.stats.get("rules_verdict", "")),
     )
 
 

@@ -95,6 +95,13 @@ def render_markdown(report: dict) -> str:
       f"{_pct(g['any'])} of groups have a member flagged, mean within-group recall "
       f"{_pct(g['macro'])}.\n")  # fmt: skip
 
+    rw = s.get("rules_weighting")
+    if rw:
+        f, m = rw["flagged"], rw["malicious"]
+        w(f"Same findings under the rules weighting (`--rules-only`): flagged recall "
+          f"{_pct(f['recall'])}, false-positive rate {_pct(f['fpr'])} ({f['fp']}/"
+          f"{f['fp'] + f['tn']}); malicious only: recall {_pct(m['recall'])}, false-positive "
+          f"rate {_pct(m['fpr'])} ({m['fp']}/{m['fp'] + m['tn']}).\n")  # fmt: skip
     d = s.get("diff") or {}
     if d.get("files_with_baseline"):
         w(f"Diff mode: {d['files_with_baseline']} files scanned against their previous release "

@@ -93,6 +93,7 @@ def scan_tree_sample(artifact: Artifact, options: ScanOptions) -> ScanResult:
     from douane.analysis.engine import BudgetExceeded as AnalysisBudgetExceeded
     from douane.analysis.engine import analyse
     from douane.scanner import _error, score_findings
+    from douane.scoring.verdict import rules_score
 
     started = time.perf_counter()
     deadline = time.monotonic() + options.time_budget_s
@@ -115,6 +116,7 @@ def scan_tree_sample(artifact: Artifact, options: ScanOptions) -> ScanResult:
         verdict=verdict, score=score, findings=findings,
         elapsed_ms=(time.perf_counter() - started) * 1000, kind=opened.kind,
         explanation=reasons,
+        stats={"rules_verdict": str(rules_score(result.findings)[1])},
     )  # fmt: skip
 
 
