@@ -293,10 +293,24 @@ def read_guarddog_results(path: Path) -> dict[tuple[str, str, str], Outcome]:
     return out
 
 
+JOURNAL_COLUMNS = ("label", "sha256", "filename", *GD_COLUMNS)
+
+
+def _journal_row(it: Item, go: Outcome) -> list:
+    return [it.sample.label, it.sample.sha256, it.sample.filename,
+            "" if go.score is None else go.score, round(go.wall_s, 3), round(go.cpu_s, 3),
+            round(go.rss_mb, 1), go.error or ""]  # fmt: skip
+
+
 def run_guarddog(items: Sequence[Item], exe: Path | None, jobs: int, timeout: float,
                  progress: Callable[[str], None],
-                 reuse: dict[tuple[str, str, str], Outcome] | None = None) -> ToolRun:  # fmt: skip
-    """GuardDog on every item (``reuse``d outcomes taken as they are, not run again)."""
+                 reuse: dict[tuple[str, str, str], Outcome] | None = None,
+                 journal: Path | None = None) -> ToolRun:  # fmt: skip
+    """GuardDog on every item (``reuse``d outcomes taken as they are, not run again).
+
+    Each fresh outcome is appended to ``journal`` as it arrives (same columns as
+    ``peer.csv``), so an interrupted run of several hours loses at most the runs in flight:
+    the next run reads the journal back as ``reuse``."""
     reuse = reuse or {}
     todo = [it for it in items if _item_key(it) not in reuse]
     fresh: dict[int, Outcome] = {}
@@ -308,13 +322,28 @@ def run_guarddog(items: Sequence[Item], exe: Path | None, jobs: int, timeout: fl
         lists = fresh_top_lists(exe)
         if lists is not None:
             env["GUARDDOG_TOP_PACKAGES_CACHE_LOCATION"] = str(lists)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [(id(it), pool.submit(_guarddog_one, exe, it.file, env, timeout))
-                       for it in todo]  # fmt: skip
-            for n, (key, fut) in enumerate(futures, 1):
-                fresh[key] = fut.result()
-                if n % 100 == 0:
-                    progress(f"guarddog {n}/{len(todo)}")
+        handle = None
+        if journal is not None:
+            new_file = not journal.exists()
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            handle = journal.open("a", newline="", encoding="utf-8")
+            writer = csv.writer(handle)
+            if new_file:
+                writer.writerow(JOURNAL_COLUMNS)
+        try:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = [(it, pool.submit(_guarddog_one, exe, it.file, env, timeout))
+                           for it in todo]  # fmt: skip
+                for n, (it, fut) in enumerate(futures, 1):
+                    fresh[id(it)] = fut.result()
+                    if handle is not None:
+                        writer.writerow(_journal_row(it, fresh[id(it)]))
+                        handle.flush()
+                    if n % 100 == 0:
+                        progress(f"guarddog {n}/{len(todo)}")
+        finally:
+            if handle is not None:
+                handle.close()
     wall = time.perf_counter() - started
     outcomes = [reuse[_item_key(it)] if _item_key(it) in reuse else fresh[id(it)]
                 for it in items]  # fmt: skip
@@ -382,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PEER_CSV",
         help="take GuardDog's outcome for files already in this earlier peer.csv",
     )
+    ap.add_argument("--guarddog-only", action="store_true",
+                    help="run (or finish) GuardDog into OUT/guarddog-journal.csv and stop")  # fmt: skip
     a = ap.parse_args(argv)
 
     def progress(msg: str) -> None:
@@ -390,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sel = select(read_manifest(a.malicious), read_manifest(a.benign), since=a.since,
                  limit_malicious=a.limit_malicious, limit_benign=a.limit_benign, seed=a.seed)  # fmt: skip
     reuse = read_guarddog_results(a.reuse_guarddog) if a.reuse_guarddog else {}
+    journal = a.out / "guarddog-journal.csv"
+    if journal.exists():  # outcomes of an interrupted earlier run into the same --out
+        reuse.update(read_guarddog_results(journal))
     exe: Path | None = a.guarddog
     if exe is None and len(reuse) < len(sel.samples):
         try:
@@ -411,14 +445,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         all_items = materialise(sel.samples, tmp)
         items = [it for it in all_items if it.file is not None]
         unwrapped_fail = [it for it in all_items if it.file is None]
-        progress(f"douane on {len(items)} files, {a.jobs} jobs")
-        d = run_douane(items, a.jobs, a.rules_only, progress, a.time_budget)
         progress(f"guarddog on {len(items)} files, {a.jobs} concurrent runs")
         try:
-            g = run_guarddog(items, exe, a.jobs, a.timeout, progress, reuse)
+            g = run_guarddog(items, exe, a.jobs, a.timeout, progress, reuse, journal)
         except PeerUnavailable as exc:
             print(f"GuardDog {GUARDDOG_VERSION} unavailable: {exc}", file=sys.stderr)
             return 3
+        if a.guarddog_only:
+            progress(f"GuardDog outcomes are in {journal}; douane not run (--guarddog-only)")
+            return 0
+        progress(f"douane on {len(items)} files, {a.jobs} jobs")
+        d = run_douane(items, a.jobs, a.rules_only, progress, a.time_budget)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = os.getloadavg()

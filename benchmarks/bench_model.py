@@ -1,0 +1,114 @@
+"""What the trained model adds to a scan: feature extraction + prediction + explanation.
+
+Issue 5 asks that the model add under 1 ms per artifact. This scans real release files (the
+benign corpus and dataset samples, read as data) in one process and times, for each
+artifact, the scanner's scoring step twice on the same findings: with the shipped model
+(features, LightGBM prediction, ``pred_contrib`` explanation) and with the documented rules
+weighting that ``--rules-only`` uses, so both figures come from the same run.
+
+usage: python benchmarks/bench_model.py [--benign N] [--malware N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import statistics
+import time
+from pathlib import Path
+
+from douane import scanner
+from douane.domain import Artifact
+from douane.scanner import ScanOptions, scan_artifact
+from douane.scoring import model as model_mod
+from douane.scoring.features import features, summarise
+from douane.scoring.verdict import rules_score
+from douane.sources.config import load_config
+
+DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/pypi-malregistry"
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--benign", type=int, default=300)
+    ap.add_argument("--malware", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=5, help="timings per artifact (min is kept)")
+    ap.add_argument("--benign-manifest", type=Path, default=None)
+    ap.add_argument("--dataset", type=Path, default=DATASET)
+    args = ap.parse_args()
+    if model_mod.load() is None:
+        raise SystemExit("no model ships (or DOUANE_MODEL_DIR holds none)")
+    rnd = random.Random(args.seed)
+    arts: list[tuple[Artifact, bytes | None]] = []
+    manifest = args.benign_manifest or load_config().cache_dir / "benign" / "manifest.csv"
+    if manifest.exists():
+        rows = [r for r in csv.DictReader(manifest.open()) if Path(r["path"]).exists()]
+        rnd.shuffle(rows)
+        arts += [
+            (Artifact(path=Path(r["path"]), filename=r["filename"]), None)
+            for r in rows[: args.benign]
+        ]
+    if (args.dataset / "manifest.csv").exists():
+        rows = list(csv.DictReader((args.dataset / "manifest.csv").open()))
+        rnd.shuffle(rows)
+        for r in rows[: args.malware]:
+            zp = args.dataset / r["sample"]
+            arts.append((Artifact(path=zp, filename=r["filename"], container="password-zip"), None))
+
+    captured: list[tuple] = []
+    real = scanner.score_findings
+
+    def capture(findings, context, options):  # type: ignore[no-untyped-def]
+        captured.append((list(findings), context))
+        return real(findings, context, options)
+
+    scanner.score_findings = capture  # type: ignore[assignment]
+    options = ScanOptions(time_budget_s=60)
+    for art, _ in arts:
+        scan_artifact(art, options)
+    scanner.score_findings = real  # type: ignore[assignment]
+
+    with_model, rules, feats_only = [], [], []
+    for findings, context in captured:
+        if context is None:
+            continue
+        best_m = best_r = best_f = float("inf")
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            model_mod.predict(findings, context)
+            best_m = min(best_m, time.perf_counter() - t)
+            t = time.perf_counter()
+            rules_score(findings)
+            best_r = min(best_r, time.perf_counter() - t)
+            t = time.perf_counter()
+            features(summarise(findings, context))
+            best_f = min(best_f, time.perf_counter() - t)
+        with_model.append(best_m * 1000)
+        rules.append(best_r * 1000)
+        feats_only.append(best_f * 1000)
+    n = len(with_model)
+    print(f"{n} artifacts scored (of {len(arts)} scanned); per artifact, min of {args.repeat} runs")
+    print(f"{'step':34} {'median':>9} {'p99':>9} {'max':>9} {'mean':>9}")
+    for label, vals in (
+        ("model: features+predict+explain", with_model),
+        ("  of which feature extraction", feats_only),
+        ("rules weighting (--rules-only)", rules),
+    ):
+        print(
+            f"{label:34} {statistics.median(vals):7.3f}ms {pct(vals, 0.99):7.3f}ms "
+            f"{max(vals):7.3f}ms {statistics.mean(vals):7.3f}ms"
+        )
+    added = [m - r for m, r in zip(with_model, rules, strict=True)]
+    print(f"model adds: median {statistics.median(added):.3f} ms, p99 {pct(added, 0.99):.3f} ms "
+          f"per artifact (target < 1 ms)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
