@@ -32,6 +32,9 @@ from douane.domain import Confidence, Family, Severity, Where
 
 BLOB_MIN = 256  # characters; shorter encoded strings are keys, hashes and tokens
 _BLOB_RE = re.compile(rf"(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/=_\-]{{{BLOB_MIN},}}")
+_BLOB_MASK = str.maketrans(
+    {chr(i): "a" if re.fullmatch(r"[A-Za-z0-9+/=_\-]", chr(i)) else " " for i in range(128)}
+)
 _CERT_OR_URI = re.compile(r"-----BEGIN|base64,\s*$|data:[\w/+.-]+;base64", re.IGNORECASE)
 # What a blob's first decoded bytes say it is: media and fonts are the benign majority.
 _MEDIA_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"RIFF", b"wOFF", b"wOF2", b"\x00\x01\x00\x00",
@@ -115,6 +118,8 @@ def encoded_blob_literal(ctx: FileContext) -> Iterator[Hit]:
     text = ctx.text
     if len(text) < BLOB_MIN:
         return
+    if text.isascii() and "a" * BLOB_MIN not in text.translate(_BLOB_MASK):
+        return  # no run of BLOB_MIN blob characters (a mask and str.find beat the regex)
     best: tuple[int, int, str, int] | None = None  # (severity, offset, what, count)
     count = 0
     for m in _BLOB_RE.finditer(text):
@@ -170,6 +175,8 @@ def code_past_right_margin(ctx: FileContext) -> Iterator[Hit]:
     Example: `print("installing")` + 300 spaces + `;__import__("os").system("...")`.
     """
     text = ctx.text
+    if "\t" not in text and " " * MARGIN_RUN not in text:
+        return  # no run of MARGIN_RUN blanks: str.find is far cheaper than the regex
     found: list[tuple[int, str, re.Match[str] | None]] = []
     for m in _GAP_RE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
@@ -254,7 +261,6 @@ def obfuscator_output(ctx: FileContext) -> Iterator[Hit]:
 
 # -- DOU704 identifier soups -----------------------------------------------------------------------
 
-_IDENT_RE = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]{7,}\b")
 # underscore-only names where code binds or uses them (`import zlib as ____`, `____ = ...`),
 # not underscore runs drawn inside strings
 _UNDERSCORES = re.compile(r"\bas\s+(_{4,})\b|(?<![\w\"'\\|])(_{4,})(?=\s*[=(.\[])")
@@ -265,6 +271,36 @@ SOUP_MIN = 4  # distinct soup names before a file counts as obfuscated
 
 # characters obfuscators mix because they look alike in most fonts
 _LOOKALIKE_GROUPS = ("O0oDQ", "lI1ijJL", "MNmn", "WXwxVv", "S2sZz5")
+# the identifiers (maximal ASCII words, 8+ long, not after a dot) whose letters all fall in one
+# look-alike group, plus underscores: the only ones is_soup_name can accept, found without a
+# Python call per identifier
+_SOUP_CHARS = "_" + "".join(_LOOKALIKE_GROUPS)
+_SOUP_RUN = re.compile(f"[{_SOUP_CHARS}]{{8,}}")
+_SOUP_MASK = str.maketrans({chr(i): "a" if chr(i) in _SOUP_CHARS else " " for i in range(128)})
+_WORD = re.compile(r"\w")
+
+
+def _soup_candidates(text: str) -> Iterator[tuple[str, int]]:
+    """Every identifier (a maximal ASCII word of 8+ characters, starting with a letter or
+    ``_``, not after a dot) spelled only with look-alike characters and underscores, with its
+    offset: the only names ``is_soup_name`` can accept. An ASCII file is searched through a
+    character mask with ``str.find`` (a regex or a Python call per identifier costs ~20×)."""
+    if text.isascii():
+        mask = text.translate(_SOUP_MASK)
+        spans = []
+        pos = 0
+        while (start := mask.find("a" * 8, pos)) >= 0:
+            end = mask.find(" ", start)
+            pos = end = len(mask) if end < 0 else end
+            spans.append((start, end))
+    else:
+        spans = [m.span() for m in _SOUP_RUN.finditer(text)]
+    for start, end in spans:
+        if start and (text[start - 1] == "." or _WORD.match(text, start - 1)):
+            continue
+        if _WORD.match(text, end) or text[start].isdigit():
+            continue  # part of a longer word, or not an identifier
+        yield text[start:end], start
 
 
 def is_soup_name(name: str) -> bool:
@@ -321,14 +357,14 @@ def obfuscated_identifier_soup(ctx: FileContext) -> Iterator[Hit]:
     """
     text = ctx.text
     soups: dict[str, int] = {}
-    for m in _IDENT_RE.finditer(text):
-        name = m.group()
+    for name, start in _soup_candidates(text):
         if name not in soups and is_soup_name(name):
-            soups[name] = m.start()
+            soups[name] = start
             if len(soups) >= 50:
                 break
-    for m in _UNDERSCORES.finditer(text):
-        soups.setdefault(m.group(1) or m.group(2), m.start())
+    if "____" in text:
+        for m in _UNDERSCORES.finditer(text):
+            soups.setdefault(m.group(1) or m.group(2), m.start())
     severity = Severity.LOW if ctx.where is Where.TEST else None  # formatter/parser fixtures
     if len(soups) >= SOUP_MIN:
         first = min(soups.values())
