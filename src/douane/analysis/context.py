@@ -75,6 +75,31 @@ def base_where(rel_path: str, kind: ArtifactKind) -> Where:
     return Where.IMPORT
 
 
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(t: type) -> tuple[str, ...]:
+    """Fields of a node type that can hold child nodes (operators and contexts are skipped)."""
+    f = _FIELDS.get(t)
+    if f is None:
+        f = _FIELDS[t] = tuple(n for n in t._fields if n not in _LEAF_FIELDS)
+    return f
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` in the same order, without the shared operator and context
+    singletons (``Load``, ``Add``...), as a list: several times faster on big trees."""
+    out: list[ast.AST] = []
+    for name in child_fields(type(node)):
+        v = getattr(node, name, None)
+        if isinstance(v, list):
+            out.extend(c for c in v if isinstance(c, ast.AST))
+        elif isinstance(v, ast.AST):
+            out.append(v)
+    return out
+
+
 @dataclass
 class FileContext:
     """One member as text, for file rules and as the base of a Python walk."""

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from douane.analysis.context import PyContext
+from douane.analysis.context import PyContext, child_nodes
 from douane.analysis.interface import Hit, Tag
 from douane.analysis.pyapi import DECODERS, EXEC_TRIGGER
 from douane.analysis.registry import node_rule
@@ -105,9 +105,12 @@ def flow_of(ctx: PyContext) -> Flow:
     if getattr(_CACHE, "tree", None) is ctx.tree:
         return _CACHE.flow
     flow = Flow()
-    stack: list[tuple[ast.AST, int]] = [(ctx.tree, 0)]
+    # every `return` of each def (nested defs' included) with its depth, in pre-order: sorted
+    # stably by depth, that is the order ast.walk(def) meets them, without walking each def again
+    returns: dict[int, list[tuple[int, ast.AST]]] = {}
+    stack: list[tuple[ast.AST, int, int, tuple[int, ...]]] = [(ctx.tree, 0, 0, ())]
     while stack:
-        node, scope = stack.pop()
+        node, scope, depth, defs = stack.pop()
         flow.scope_of[id(node)] = scope
         inner = scope
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
@@ -115,6 +118,7 @@ def flow_of(ctx: PyContext) -> Flow:
             if not isinstance(node, ast.Lambda):
                 flow.functions.setdefault(node.name, node)
                 flow.local_names.add(node.name)
+                defs = (*defs, id(node))
         elif isinstance(node, ast.ImportFrom) and node.level:
             flow.local_names.update(a.asname or a.name for a in node.names)
         if isinstance(node, ast.Assign):
@@ -126,11 +130,17 @@ def flow_of(ctx: PyContext) -> Flow:
             _bind(flow, scope, node.optional_vars, node.context_expr)
         elif isinstance(node, ast.For | ast.comprehension):
             _bind(flow, inner if isinstance(node, ast.For) else scope, node.target, node.iter)
-        for child in ast.iter_child_nodes(node):
+        elif isinstance(node, ast.Return) and node.value is not None:
+            for d in defs:
+                returns.setdefault(d, []).append((depth, node.value))
+        children = child_nodes(node)
+        for child in children:
             flow.parents[id(child)] = node
-            stack.append((child, inner))
+        depth += 1
+        for child in reversed(children):
+            stack.append((child, inner, depth, defs))
     _CACHE.tree, _CACHE.flow = ctx.tree, flow
-    _find_decoder_funcs(flow, ctx)
+    _find_decoder_funcs(flow, ctx, returns)
     return flow
 
 
@@ -142,18 +152,20 @@ def _bind(flow: Flow, scope: int, target: ast.AST, value: ast.AST) -> None:
             _bind(flow, scope, elt, value)
 
 
-def _find_decoder_funcs(flow: Flow, ctx: PyContext) -> None:
+def _find_decoder_funcs(
+    flow: Flow, ctx: PyContext, returns: dict[int, list[tuple[int, ast.AST]]]
+) -> None:
     """Local helpers (`def dec(s): return b64decode(s)`, `d = lambda s: ...`) count as decoders."""
+    ordered = {k: [v for _, v in sorted(r, key=lambda x: x[0])] for k, r in returns.items()}
     for _ in range(2):  # a helper may call another helper
         for name, fn in flow.functions.items():
             if name in flow.decoder_funcs:
                 continue
-            for node in ast.walk(fn):
-                if isinstance(node, ast.Return) and node.value is not None:
-                    how = decoded(node.value, ctx, flow)
-                    if how:
-                        flow.decoder_funcs[name] = how
-                        break
+            for value in ordered.get(id(fn), ()):
+                how = decoded(value, ctx, flow)
+                if how:
+                    flow.decoder_funcs[name] = how
+                    break
         for (_scope, name), values in flow.assigns.items():
             for v in values:
                 if isinstance(v, ast.Lambda) and name not in flow.decoder_funcs:

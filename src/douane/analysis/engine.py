@@ -21,6 +21,7 @@ from douane.analysis.context import (
     FileContext,
     PyContext,
     base_where,
+    child_nodes,
     const_str,
     file_type_of,
 )
@@ -256,13 +257,7 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
         child_scope = scope
         if isinstance(node, _SCOPE_NODES) or (isinstance(node, ast.If) and _is_main_guard(node)):
             child_scope = (*scope, node)
-        children: list[ast.AST] = []
-        for name in _child_fields(type(node)):
-            v = getattr(node, name, None)
-            if isinstance(v, list):
-                children.extend(c for c in v if isinstance(c, ast.AST))
-            elif v is not None and isinstance(v, ast.AST):
-                children.append(v)
+        children = child_nodes(node)
         if isinstance(node, ast.If) and child_scope is not scope:
             # the test itself is not inside the guard; only the body is
             for child in reversed(children):
@@ -270,18 +265,6 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
             continue
         for child in reversed(children):
             stack.append((child, child_scope))
-
-
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(t: type) -> tuple[str, ...]:
-    """Fields of a node type that can hold child nodes (operators and contexts are skipped)."""
-    f = _FIELDS.get(t)
-    if f is None:
-        f = _FIELDS[t] = tuple(n for n in t._fields if n not in _LEAF_FIELDS)
-    return f
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
