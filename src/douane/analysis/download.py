@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from douane.analysis.context import FileContext, PyContext
+from douane.analysis.context import FileContext, PyContext, child_nodes
 from douane.analysis.indicators import url_kind
 from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
@@ -86,7 +86,7 @@ def scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
         if isinstance(node, _SCOPES):
             continue
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def _is_write(call: ast.Call, name: str | None, ctx: PyContext) -> bool:

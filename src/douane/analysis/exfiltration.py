@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from douane.analysis import indicators as ind
-from douane.analysis.context import FileContext, PyContext, const_str
+from douane.analysis.context import FileContext, PyContext, child_nodes, const_str
 from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
@@ -180,6 +180,7 @@ class Facts:
     guarded: set[int]  # ids of nodes under `if __name__ == "__main__":`
     scopes: list[ast.AST]
     by_scope: dict[int, list[ast.AST]]
+    calls: list[ast.Call]  # every call of the module, in ast.walk order
     sends: list[Send] = field(default_factory=list)
     flows: list[tuple[Send, Taint]] = field(default_factory=list)
     strong_reads: list[tuple[ast.AST, str]] = field(default_factory=list)
@@ -197,9 +198,12 @@ def _prescan(ctx: PyContext) -> Facts:
     guarded: set[int] = set()
     by_scope: dict[int, list[ast.AST]] = {id(ctx.tree): []}
     scopes: list[ast.AST] = [ctx.tree]
-    stack: list[tuple[ast.AST, ast.AST, bool]] = [(ctx.tree, ctx.tree, False)]
+    calls: list[tuple[int, ast.Call]] = []  # pre-order; sorted by depth (stably): ast.walk's order
+    stack: list[tuple[ast.AST, ast.AST, bool, int]] = [(ctx.tree, ctx.tree, False, 0)]
     while stack:
-        node, scope, guard = stack.pop()
+        node, scope, guard, depth = stack.pop()
+        if isinstance(node, ast.Call):
+            calls.append((depth, node))
         scope_of[id(node)] = scope
         by_scope[id(scope)].append(node)
         if guard:
@@ -230,10 +234,12 @@ def _prescan(ctx: PyContext) -> Facts:
             by_scope[id(node)] = []
             scopes.append(node)
         child_guard = guard or (isinstance(node, ast.If) and _is_main_guard(node))
-        for child in reversed(list(ast.iter_child_nodes(node))):
+        depth += 1
+        for child in reversed(child_nodes(node)):
             g = child_guard and not (isinstance(node, ast.If) and child is node.test)
-            stack.append((child, child_scope, g))
-    return Facts(pctx, scope_of, guarded, scopes, by_scope)
+            stack.append((child, child_scope, g, depth))
+    calls.sort(key=lambda c: c[0])
+    return Facts(pctx, scope_of, guarded, scopes, by_scope, [c for _, c in calls])
 
 
 def fold(node: ast.AST | None, consts: dict[str, str]) -> str | None:
@@ -1125,7 +1131,7 @@ def facts_for(ctx: PyContext) -> Facts:
         return cached
     facts = _prescan(ctx)
     _FACTS[ctx.tree] = facts
-    calls = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call)]
+    calls = facts.calls
     for call in calls:
         if _telegram_bot(call, facts):
             facts.telegram_fixed = True

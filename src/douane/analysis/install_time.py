@@ -7,7 +7,7 @@ import re
 import weakref
 from collections.abc import Iterator
 
-from douane.analysis.context import FileContext, PyContext
+from douane.analysis.context import FileContext, PyContext, child_nodes
 from douane.analysis.download import BUILD_TOOLS, host_kind, is_fetch
 from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
@@ -117,7 +117,7 @@ def _scope_walk(scope: ast.AST, main_guard_runs: bool) -> Iterator[ast.AST]:
         if not main_guard_runs and isinstance(scope, ast.Module) and _is_main_guard(node):
             continue
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 # -- what a reached call does ---------------------------------------------------------------------
