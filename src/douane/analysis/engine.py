@@ -56,7 +56,8 @@ class TriggerScanner:
         self.literals = {t for t in triggers if isinstance(t, bytes)}
         self.anchored = [t for t in triggers if isinstance(t, Anchored)]
         self.patterns = [t for t in triggers if isinstance(t, re.Pattern)]  # unanchored
-        keys = self.literals | {a for t in self.anchored for a in t.anchors}
+        self.anchors = {a for t in self.anchored for a in t.anchors}
+        keys = self.literals | self.anchors
         self.automaton = None
         if keys:
             self.automaton = ahocorasick.Automaton()
@@ -69,22 +70,56 @@ class TriggerScanner:
         present: set[Trigger] = set()
         found: set[bytes] = set()
         offsets: list[int] = []
-        literals = self.literals
+        at: dict[bytes, list[int]] = {}  # where each pattern anchor occurs
+        literals, anchors = self.literals, self.anchors
         if self.automaton is not None:
             for end, token in self.automaton.iter(data.decode("latin-1")):
                 found.add(token)
                 if token in literals and len(offsets) <= MAX_TRIGGER_LINES:
                     offsets.append(end - len(token) + 1)
+                if token in anchors:
+                    at.setdefault(token, []).append(end - len(token) + 1)
         present.update(found & literals)
-        patterns: list[tuple[Trigger, re.Pattern[bytes]]] = [(p, p) for p in self.patterns]
-        patterns += [(t, t.pattern) for t in self.anchored if found.intersection(t.anchors)]
-        for trigger, pattern in patterns:
+        for pattern in self.patterns:
             for m in pattern.finditer(data):
-                present.add(trigger)
+                present.add(pattern)
                 offsets.append(m.start())
                 if len(offsets) > MAX_TRIGGER_LINES:
                     break
+        for trigger in self.anchored:
+            if found.intersection(trigger.anchors):
+                starts = sorted(o for a in trigger.anchors for o in at.get(a, ()))
+                for start in _anchored_matches(data, trigger.pattern, starts):
+                    present.add(trigger)
+                    offsets.append(start)
+                    if len(offsets) > MAX_TRIGGER_LINES:
+                        break
         return present, offsets
+
+
+_NON_BLANK = re.compile(rb"\S")
+
+
+def _anchored_matches(data: bytes, pattern: re.Pattern[bytes], anchors: list[int]) -> Iterator[int]:
+    """Start offsets of ``pattern.finditer(data)``, searched only on the lines holding an
+    anchor (``anchors``: sorted offsets), each up to the end of the next non-blank line. Exact
+    by the :class:`Anchored` contract; a regex over every byte of a large file costs more
+    than the rest of the prefilter together."""
+    last_end = 0
+    i, n = 0, len(anchors)
+    while i < n:
+        line_start = data.rfind(b"\n", 0, anchors[i]) + 1
+        line_end = data.find(b"\n", anchors[i])
+        line_end = len(data) if line_end < 0 else line_end
+        while i < n and anchors[i] <= line_end:  # the other anchors of this line
+            i += 1
+        nxt = _NON_BLANK.search(data, line_end)
+        window = data.find(b"\n", nxt.end()) if nxt else -1
+        window = len(data) if window < 0 else window + 1
+        pos = max(line_start, last_end)
+        while (m := pattern.search(data, pos, window)) is not None and m.start() <= line_end:
+            yield m.start()
+            last_end = pos = max(m.end(), m.start() + 1)
 
 
 def _any_trigger(data: bytes, triggers: Iterable[Trigger]) -> bool:

@@ -70,6 +70,9 @@ class Anchored:
     Python's ``re`` scans a file several times slower than the one Aho-Corasick pass over all
     literal triggers; anchoring keeps a precise pattern (``os.system`` but not "operating
     system") at the cost of a literal check.
+
+    Contract: every match of ``pattern`` starts on a line that holds one of its ``anchors``
+    and ends by the end of the next non-blank line (the engine searches only there).
     """
 
     anchors: tuple[bytes, ...]
