@@ -330,18 +330,21 @@ def run_guarddog(items: Sequence[Item], exe: Path | None, jobs: int, timeout: fl
             writer = csv.writer(handle)
             if new_file:
                 writer.writerow(JOURNAL_COLUMNS)
+        pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = [(it, pool.submit(_guarddog_one, exe, it.file, env, timeout))
-                           for it in todo]  # fmt: skip
-                for n, (it, fut) in enumerate(futures, 1):
-                    fresh[id(it)] = fut.result()
-                    if handle is not None:
-                        writer.writerow(_journal_row(it, fresh[id(it)]))
-                        handle.flush()
-                    if n % 100 == 0:
-                        progress(f"guarddog {n}/{len(todo)}")
+            futures = [(it, pool.submit(_guarddog_one, exe, it.file, env, timeout))
+                       for it in todo]  # fmt: skip
+            for n, (it, fut) in enumerate(futures, 1):
+                fresh[id(it)] = fut.result()
+                if handle is not None:
+                    writer.writerow(_journal_row(it, fresh[id(it)]))
+                    handle.flush()
+                if n % 100 == 0:
+                    progress(f"guarddog {n}/{len(todo)}")
         finally:
+            # On SIGTERM/Ctrl-C, drop the queued runs instead of draining them (a ``with``
+            # block would wait for every one); the runs in flight end with their timeout.
+            pool.shutdown(wait=False, cancel_futures=True)
             if handle is not None:
                 handle.close()
     wall = time.perf_counter() - started
