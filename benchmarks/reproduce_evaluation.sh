@@ -5,16 +5,17 @@
 #
 #   sh benchmarks/reproduce_evaluation.sh [DATASET_DIR] [OUT_DIR]
 #
-# Environment: JOBS (default 2), TOP (popular projects, 1000), LONGTAIL (long-tail
-# projects, 1000), PEER=0 to skip the GuardDog comparison, DOUANE (default: douane on PATH,
-# else .venv/bin/douane), PYTHON (default: .venv/bin/python, else python3).
+# Environment: JOBS (default 2); the benign corpus is by default the held-out releases named
+# in benchmarks/heldout-benign.csv (2,492 projects: popular ranks 1,001-2,000 and long-tail
+# projects outside the shipped model's training corpus); TOP and LONGTAIL (popular and
+# long-tail project counts) build a fresh corpus instead; PEER=0 skips the GuardDog
+# comparison (a seeded subset: benchmarks/peer_subset.py); DOUANE (default: douane on
+# PATH, else .venv/bin/douane), PYTHON (default: .venv/bin/python, else python3).
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 DATASET=${1:-"$here/../shared/datasets/pypi-malregistry"}
 JOBS=${JOBS:-2}
-TOP=${TOP:-1000}
-LONGTAIL=${LONGTAIL:-1000}
 PEER=${PEER:-1}
 if [ -z "${DOUANE:-}" ]; then
     if [ -x "$here/.venv/bin/douane" ]; then DOUANE="$here/.venv/bin/douane"; else DOUANE=douane; fi
@@ -31,8 +32,13 @@ step() { echo "== $1 ($(( $(date +%s) - start ))s)" >&2; }
 step "import and verify malware from $DATASET"
 "$DOUANE" dataset import-malicious "$DATASET" --out "$OUT/malicious" --jobs "$JOBS"
 
-step "benign corpus: top $TOP + long tail $LONGTAIL projects"
-"$DOUANE" dataset build-benign --top "$TOP" --longtail "$LONGTAIL" --out "$OUT/benign"
+if [ -n "${TOP:-}${LONGTAIL:-}" ]; then
+    step "benign corpus: top ${TOP:-1000} + long tail ${LONGTAIL:-1000} projects"
+    "$DOUANE" dataset build-benign --top "${TOP:-1000}" --longtail "${LONGTAIL:-1000}" --out "$OUT/benign"
+else
+    step "benign corpus: the held-out releases of benchmarks/heldout-benign.csv"
+    "$DOUANE" dataset build-benign --projects "$here/benchmarks/heldout-benign.csv" --out "$OUT/benign"
+fi
 
 step "douane evaluate"
 "$DOUANE" evaluate --malicious "$OUT/malicious/manifest.csv" --benign "$OUT/benign/manifest.csv" \
@@ -41,7 +47,9 @@ step "douane evaluate"
 if [ "$PEER" != 0 ]; then
     step "douane beside GuardDog 3.2.0 (same files)"
     mkdir -p "$OUT/peer"
-    "$PYTHON" "$here/benchmarks/peer_guarddog.py" --malicious "$OUT/malicious/manifest.csv" \
-        --benign "$OUT/benign/manifest.csv" --jobs "$JOBS" --out "$OUT/peer" | tee "$OUT/peer/table.txt"
+    "$PYTHON" "$here/benchmarks/peer_subset.py" "$OUT/malicious/manifest.csv" \
+        "$OUT/benign/manifest.csv" "$OUT/peer"
+    "$PYTHON" "$here/benchmarks/peer_guarddog.py" --malicious "$OUT/peer/peer-malicious.csv" \
+        --benign "$OUT/peer/peer-benign.csv" --jobs "$JOBS" --out "$OUT/peer" | tee "$OUT/peer/table.txt"
 fi
 step "done: see $OUT/report/report.md and $OUT/peer/table.txt"

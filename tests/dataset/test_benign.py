@@ -149,3 +149,27 @@ def test_main_runs_against_an_index_url(index: FakeIndex, tmp_path, monkeypatch,
 def test_main_missing_list_is_a_clear_error(tmp_path, capsys):
     code = main(["--top-list", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "o")])
     assert code == 2 and "nope.txt" in capsys.readouterr().err
+
+
+def test_project_list_names_exact_releases(index: FakeIndex, tmp_path):
+    index.add_release("popular-one", "1.0", wheel=False)
+    index.add_release("popular-one", "2.0", wheel=False)  # newer, but the list pins 1.0
+    index.add_release("tail-one", "0.3", wheel=False)
+    listing = tmp_path / "heldout.csv"
+    listing.write_text(
+        "name,stratum,version\nPopular_One,popular,1.0\npopular-one,popular,2.0\n"
+        "tail-one,longtail,\n"
+    )
+    with index.client(tmp_path / "cache") as client:
+        stats = build_benign(tmp_path / "o", projects=listing, client=client, progress=False)
+    got = {(r["name"], r["version"], r["stratum"]) for r in _manifest(tmp_path / "o")}
+    # the first row of a project wins; an empty version takes the latest release
+    assert got == {("popular-one", "1.0", POPULAR), ("tail-one", "0.3", LONGTAIL)}
+    assert stats.chosen == 2
+
+
+def test_project_list_with_unknown_stratum_is_refused(tmp_path):
+    listing = tmp_path / "bad.csv"
+    listing.write_text("name,stratum,version\nx,famous,1.0\n")
+    with pytest.raises(ValueError, match="stratum"):
+        build_benign(tmp_path / "o", projects=listing, progress=False)

@@ -92,6 +92,12 @@ def build_benign_cmd(
     longtail_list: Annotated[
         Path | None, typer.Option(help="Default: ../shared/longtail-pypi.tsv")
     ] = None,
+    projects: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV name,stratum,version: exactly these releases (replaces --top/--longtail)."
+        ),
+    ] = None,
     index_url: Annotated[
         str | None, typer.Option("--index-url", envvar="DOUANE_INDEX_URL", help="Simple API root.")
     ] = None,
@@ -102,11 +108,14 @@ def build_benign_cmd(
     try:
         stats = build_benign(
             out, top, longtail, seed, jobs, wheel=not no_wheel, top_list=top_list,
-            longtail_list=longtail_list, max_bytes=int(max_mb * 2**20) if max_mb > 0 else None,
+            longtail_list=longtail_list, projects=projects, max_bytes=int(max_mb * 2**20) if max_mb > 0 else None,
             index_url=index_url, progress=True, console=err,
         )  # fmt: skip
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {exc.filename}: no such file (pass --top-list/--longtail-list)")
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("interrupted: rerun the same command to resume")

@@ -153,6 +153,28 @@ def choose_projects(
     return picks
 
 
+def read_project_list(path: str | Path) -> list[Pick]:
+    """Exact picks from a CSV (``name,stratum,version``): a corpus named release by release.
+
+    This is how a held-out corpus is reproduced: the projects (and versions) a published
+    figure was measured on, none of them in the corpus the shipped model was trained on.
+    An empty version means the latest release.
+    """
+    picks: list[Pick] = []
+    seen: set[str] = set()
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = canonicalize_name((row.get("name") or "").strip())
+            stratum = (row.get("stratum") or "").strip()
+            if not name or name in seen:
+                continue
+            if stratum not in (POPULAR, LONGTAIL):
+                raise ValueError(f"{path}: {name}: stratum must be {POPULAR} or {LONGTAIL}")
+            seen.add(name)
+            picks.append(Pick(name, stratum, (row.get("version") or "").strip() or None))
+    return picks
+
+
 def _read_done(out_dir: Path) -> set[str]:
     done: set[str] = set()
     manifest = out_dir / MANIFEST
@@ -247,6 +269,7 @@ def build_benign(
     *,
     top_list: str | Path | None = None,
     longtail_list: str | Path | None = None,
+    projects: str | Path | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     client: IndexClient | None = None,
     index_url: str | None = None,
@@ -262,10 +285,13 @@ def build_benign(
     started = time.monotonic()
     out = Path(out_dir) if out_dir else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
-    shared = default_shared_dir()
-    top = read_top_list(top_list or shared / "top-pypi.txt")
-    tail = read_longtail_list(longtail_list or shared / "longtail-pypi.tsv")
-    picks = choose_projects(top, tail, top_n, longtail_n, seed)
+    if projects is not None:
+        picks = read_project_list(projects)
+    else:
+        shared = default_shared_dir()
+        top = read_top_list(top_list or shared / "top-pypi.txt")
+        tail = read_longtail_list(longtail_list or shared / "longtail-pypi.tsv")
+        picks = choose_projects(top, tail, top_n, longtail_n, seed)
     done = _read_done(out)
     todo = [p for p in picks if p.name not in done]
     stats = BenignStats(chosen=len(picks), already_done=len(picks) - len(todo))
