@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from douane.analysis.context import ArtifactContext
@@ -27,6 +27,7 @@ from douane.archive import (
 )
 from douane.archive import BudgetExceeded as ArchiveBudgetExceeded
 from douane.domain import Artifact, ArtifactKind, Finding, ScanResult, Verdict
+from douane.parallel import imap_unordered
 from douane.scoring.verdict import rules_score
 
 DEFAULT_BUDGET_S = 60.0
@@ -174,32 +175,15 @@ def scan_many(
                 on_result(r)
             yield r
         return
-    pending: dict[Future, Artifact] = {}
-    it = iter(artifacts)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < jobs * 4:
-                try:
-                    a = next(it)
-                except StopIteration:
-                    exhausted = True
-                    break
-                pending[pool.submit(scan_artifact, a, options)] = a
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                a = pending.pop(fut)
-                try:
-                    r = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a broken worker must not lose the batch
-                    r = _error(
-                        a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter()
-                    )
-                if on_result:
-                    on_result(r)
-                yield r
+    for out in imap_unordered(
+        partial(scan_artifact, options=options), artifacts, jobs, initializer=_worker_init
+    ):
+        r = out.result
+        if r is None:
+            r = _error(out.item, f"worker failed: {out.error}", time.perf_counter())
+        if on_result:
+            on_result(r)
+        yield r
 
 
 def default_jobs() -> int:

@@ -14,11 +14,10 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ import typer
 from rich.console import Console
 
 from douane.dataset.manifest import BENIGN, MALICIOUS, ManifestError, Sample, read_manifest
+from douane.parallel import imap_unordered
 
 err = Console(stderr=True)
 CACHE_NAME = "summaries.jsonl"
@@ -137,44 +137,18 @@ class Cache:
 
 
 def scan_samples(samples: Sequence[Sample], jobs: int, budget_s: float) -> Iterator[dict]:
-    """Summaries of ``samples`` as they finish; a worker that dies costs only its samples."""
+    """Summaries of ``samples`` as they finish; a worker that dies costs only its sample."""
     if jobs <= 1:
         for s in samples:
             yield summarise_sample(s, budget_s)
         return
     _worker_init()  # load rules before forking: workers share them
-    todo = list(samples)
-    while todo:
-        pending: dict[Future, Sample] = {}
-        it = iter(todo)
-        todo = []
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-                exhausted = False
-                while True:
-                    while not exhausted and len(pending) < jobs * 4:
-                        s = next(it, None)
-                        if s is None:
-                            exhausted = True
-                            break
-                        pending[pool.submit(summarise_sample, s, budget_s)] = s
-                    if not pending:
-                        break
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        s = pending.pop(fut)
-                        try:
-                            yield fut.result()
-                        except BrokenProcessPool:
-                            pending[fut] = s  # reported with the others in flight
-                            raise
-                        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
-                            yield {"sha256": s.sha256, "error": f"worker: {type(exc).__name__}"}
-        except BrokenProcessPool:
-            # the samples in flight when a worker died are reported; the rest run again
-            for s in pending.values():
-                yield {"sha256": s.sha256, "error": "worker died"}
-            todo = list(it)
+    for out in imap_unordered(partial(summarise_sample, budget_s=budget_s), samples, jobs,
+                              initializer=_worker_init):  # fmt: skip
+        if out.result is not None:
+            yield out.result
+        else:
+            yield {"sha256": out.item.sha256, "error": f"worker: {out.error}"}
 
 
 # -- choosing samples -------------------------------------------------------------------------

@@ -14,9 +14,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from douane.archive import ArchiveError, open_bytes
@@ -24,6 +24,7 @@ from douane.dataset.containers import PASSWORD_ZIP_TREE, read_tree_zip, repack_t
 from douane.dataset.manifest import BENIGN, MALICIOUS, Sample
 from douane.domain import Artifact, ScanResult
 from douane.evaluation.records import EvalRecord, read_records, record_for
+from douane.parallel import imap_unordered
 from douane.scanner import ScanOptions, scan_many
 
 
@@ -127,13 +128,8 @@ def _scan_trees(artifacts: list[Artifact], options: ScanOptions, jobs: int) -> I
         return
     from douane.scanner import _error
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [(a, pool.submit(scan_tree_sample, a, options)) for a in artifacts]
-        for a, fut in futures:
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker costs one artifact
-                yield _error(a, f"worker failed: {type(exc).__name__}: {exc}", time.perf_counter())
+    for out in imap_unordered(partial(scan_tree_sample, options=options), artifacts, jobs):
+        yield out.result or _error(out.item, f"worker failed: {out.error}", time.perf_counter())
 
 
 @dataclass
