@@ -91,12 +91,15 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     """``ast.iter_child_nodes`` in the same order, without the shared operator and context
     singletons (``Load``, ``Add``...), as a list: several times faster on big trees."""
     out: list[ast.AST] = []
-    for name in child_fields(type(node)):
+    append, node_type = out.append, ast.AST
+    for name in _FIELDS.get(type(node)) or child_fields(type(node)):
         v = getattr(node, name, None)
         if isinstance(v, list):
-            out.extend(c for c in v if isinstance(c, ast.AST))
-        elif isinstance(v, ast.AST):
-            out.append(v)
+            for c in v:
+                if isinstance(c, node_type):
+                    append(c)
+        elif isinstance(v, node_type):
+            append(v)
     return out
 
 

@@ -349,9 +349,10 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
             if not c.isspace() and c not in "#)]}":
                 if not (starts and lines[starts[-1]].lstrip().startswith("@") and c != "@"):
                     starts.append(i)
-        for q in ('"""', "'''"):
-            if in_triple in (None, q) and line.count(q) % 2 == 1:
-                in_triple = None if in_triple == q else q
+        if '"""' in line or "'''" in line:
+            for q in ('"""', "'''"):
+                if in_triple in (None, q) and line.count(q) % 2 == 1:
+                    in_triple = None if in_triple == q else q
         continued = line.endswith("\\")
     return starts
 
