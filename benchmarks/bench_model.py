@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from douane import scanner
+from douane.dataset.benign import default_shared_dir
 from douane.domain import Artifact
 from douane.scanner import ScanOptions, scan_artifact
 from douane.scoring import model as model_mod
@@ -26,7 +27,7 @@ from douane.scoring.features import features, summarise
 from douane.scoring.verdict import rules_score
 from douane.sources.config import load_config
 
-DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/pypi-malregistry"
+DATASET = default_shared_dir() / "datasets" / "pypi-malregistry"
 
 
 def pct(values: list[float], q: float) -> float:

@@ -24,11 +24,12 @@ import zipfile
 from pathlib import Path
 
 from douane.archive import read_password_zip
+from douane.dataset.benign import default_shared_dir
 from douane.domain import Artifact
 from douane.scanner import ScanOptions, scan_artifact
 from douane.sources.config import load_config
 
-DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/pypi-malregistry"
+DATASET = default_shared_dir() / "datasets" / "pypi-malregistry"
 
 
 def naive_baseline(data: bytes) -> None:

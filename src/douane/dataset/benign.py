@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import logging
 import random
 import sys
@@ -59,7 +60,14 @@ LONGTAIL = "longtail"
 
 
 def default_shared_dir() -> Path:
-    """``<repo>/../shared``, where the project keeps its reference lists beside the checkout."""
+    """Where the reference lists and datasets live: ``DOUANE_SHARED_DIR``, else ``../shared``
+    beside the checkout the command runs in (or beside this source tree)."""
+    env = os.environ.get("DOUANE_SHARED_DIR")
+    if env:
+        return Path(env)
+    beside_cwd = Path.cwd().parent / "shared"
+    if beside_cwd.is_dir():
+        return beside_cwd
     return Path(__file__).resolve().parents[3].parent / "shared"
 
 
