@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import logging
+import os
 import random
 import sys
 import time
