@@ -187,7 +187,7 @@ def test_first_release_rule_is_silent_when_the_history_is_unknown():
     assert not [f for f in analysis.findings if f.rule == "DOU1107"]
 
 
-@pytest.mark.parametrize("version", ["42.0.0", "99.0.0", "999.1"])
+@pytest.mark.parametrize("version", ["66.0.3", "99.0.0", "999.1", "100.100.100", "9999.99.99"])
 def test_first_release_with_high_version_flags(version):
     found = [f for f in _history_ctx(version, 0).findings if f.rule == "DOU1107"]
     assert len(found) == 1 and version in found[0].message
@@ -199,6 +199,21 @@ def test_high_version_after_earlier_releases_is_not_a_first_release(version):
     assert not [f for f in _history_ctx(version, 3).findings if f.rule == "DOU1107"]
 
 
-@pytest.mark.parametrize("version", ["1.0", "9.9", "2024.1.0", "24.6"])
+@pytest.mark.parametrize(
+    "version",
+    # low; calendar; an upstream's numbering carried over; Odoo add-on; date and Unix-time stamps
+    [
+        "1.0",
+        "9.9",
+        "2024.1.0",
+        "24.6",
+        "14.12.4",
+        "19.0.0.dev1",
+        "17.0.1.0.0",
+        "20260508.0",
+        "1606.02.01",
+        "1767774.631.530",
+    ],
+)
 def test_first_release_ignores_low_and_calendar_versions(version):
     assert not [f for f in _history_ctx(version, 0).findings if f.rule == "DOU1107"]
