@@ -118,7 +118,8 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
         stats = result.stats
         # the documented rules weighting's verdict beside the model's: one evaluation run
         # then gives both false-positive rates (same findings, two scorers)
-        stats = {**stats, "rules_verdict": str(rules_score(result.findings)[1])}
+        rules = rules_score(result.findings)
+        stats = {**stats, "rules_verdict": str(rules[1]), "rules_score": round(rules[0], 4)}
         if prev_artifact is not None:  # was the diff baseline actually read (evaluation counts)
             stats = {**stats, "baseline": previous_ctx is not None}
         return ScanResult(

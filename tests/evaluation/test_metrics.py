@@ -73,3 +73,25 @@ def test_percentile_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50.0 and percentile(values, 99) == 99.0
     assert percentile(values, 100) == 100.0 and percentile([], 50) is None
+
+
+def test_recall_at_the_same_false_positive_rate_counts_ties_against_the_scorer():
+    from dataclasses import replace
+
+    from douane.evaluation.metrics import recall_at_fpr, same_fpr
+
+    benign = [rec("benign", "clean", s / 100) for s in range(100)]  # 0.00 … 0.99
+    malware = [rec("malicious", "malicious", s) for s in (0.995, 0.99, 0.98, 0.5)]
+    rows = recall_at_fpr(benign + malware, lambda r: r.score, targets=(0.0, 0.01, 0.03))
+    # no benign allowed: only malware strictly above the top benign score (0.99) counts
+    assert (rows[0]["tp"], rows[0]["fp"]) == (1, 0)
+    # one benign allowed: the cut sits above 0.98, so the malware tied with benign at 0.98
+    # is not counted and the one at 0.99 is (with the benign 0.99)
+    assert (rows[1]["tp"], rows[1]["fp"]) == (2, 1)
+    assert (rows[2]["tp"], rows[2]["fp"], rows[2]["malicious"]) == (3, 3, 4)
+    # a model that separates what the rules weighting cannot, side by side
+    both = [replace(r, rules_score=0.5) for r in benign + malware]
+    table = same_fpr(both)
+    assert table is not None
+    assert [m["tp"] for m in table["model"]][:1] == [1] and table["rules"][0]["tp"] == 0
+    assert same_fpr(benign + malware) is None  # older records without the rules score

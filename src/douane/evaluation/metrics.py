@@ -97,6 +97,48 @@ def curve(records: Sequence[EvalRecord]) -> list[dict[str, float | int]]:
     return points
 
 
+SAME_FPR_TARGETS = (0.0001, 0.001, 0.005, 0.01)
+
+
+def recall_at_fpr(
+    records: Sequence[EvalRecord],
+    score: Callable[[EvalRecord], float],
+    targets: Sequence[float] = SAME_FPR_TARGETS,
+) -> list[dict[str, float | int | None]]:
+    """Recall at the strictest score cut whose benign hits stay within each target rate.
+
+    Ties count against the scorer: a cut flags every file scoring at or above it, so a
+    benign file tied with malware at the cut is a false positive. This compares two scorers
+    (the model and the rules weighting) at the *same* false-positive rate, which their own
+    operating points do not.
+    """
+    scored = [r for r in records if not r.is_error]
+    mal = sorted((score(r) for r in scored if r.label == MALICIOUS), reverse=True)
+    ben = sorted((score(r) for r in scored if r.label == BENIGN), reverse=True)
+    out = []
+    for target in targets:
+        allowed = math.floor(target * len(ben) + 1e-9)
+        # the cut must sit strictly above the (allowed+1)-th highest benign score
+        cut = ben[allowed] if allowed < len(ben) else -math.inf
+        tp = sum(1 for m in mal if m > cut)
+        fp = sum(1 for b in ben if b > cut)
+        out.append({"target": target, "tp": tp, "malicious": len(mal), "fp": fp,
+                    "benign": len(ben), "recall": ratio(tp, len(mal))})  # fmt: skip
+    return out
+
+
+def same_fpr(records: Sequence[EvalRecord]) -> dict[str, list] | None:
+    """The model's score and the rules weighting's score at the same false-positive rates;
+    None when records lack the rules score (older runs) or both scorers are one (--rules-only)."""
+    scored = [r for r in records if not r.is_error]
+    if not scored or any(r.rules_score is None for r in scored):
+        return None
+    if all(r.rules_score == r.score for r in scored):
+        return None
+    return {"model": recall_at_fpr(records, lambda r: r.score),
+            "rules": recall_at_fpr(records, lambda r: float(r.rules_score or 0.0))}  # fmt: skip
+
+
 def rule_hits(records: Sequence[EvalRecord]) -> list[dict[str, object]]:
     """Per rule: artifacts hit on each side, and on flagged benign files (the precision cost).
 
@@ -256,6 +298,7 @@ def summarise(records: Sequence[EvalRecord]) -> dict[str, object]:
         "group_recall": group_recall(records),
         "diff": diff_summary(records),
         "rules_weighting": rules_weighting(records),
+        "same_fpr": same_fpr(records),
         "curve": curve(records),
         "rules": rule_hits(records),
         "by_kind": _breakdown(records, lambda r: r.kind),

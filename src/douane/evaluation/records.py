@@ -51,6 +51,8 @@ class EvalRecord:
     # the rules weighting's verdict on the same findings (equal to ``verdict`` with
     # --rules-only); empty in records written before it was kept
     rules_verdict: str = ""
+    # and its score, so both scorers can be compared at the same false-positive rate
+    rules_score: float | None = None
 
     @property
     def rules_flagged(self) -> bool:
@@ -122,6 +124,7 @@ def record_for(sample: Sample, result: ScanResult, code: str = "") -> EvalRecord
         code=code,
         new_findings=_new_findings(result),
         rules_verdict=str(result.stats.get("rules_verdict", "")),
+        rules_score=result.stats.get("rules_score"),
     )
 
 

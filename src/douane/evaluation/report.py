@@ -102,6 +102,21 @@ def render_markdown(report: dict) -> str:
           f"{_pct(f['recall'])}, false-positive rate {_pct(f['fpr'])} ({f['fp']}/"
           f"{f['fp'] + f['tn']}); malicious only: recall {_pct(m['recall'])}, false-positive "
           f"rate {_pct(m['fpr'])} ({m['fp']}/{m['fp'] + m['tn']}).\n")  # fmt: skip
+    sf = s.get("same_fpr")
+    if sf:
+        w(
+            "\nAt the same false-positive rate (the strictest score cut keeping benign hits within "
+            "the target; ties count against the scorer):\n"
+        )
+        w(
+            "| false-positive rate at most | model recall | model FP | rules-weighting recall | rules FP |"
+        )
+        w("|---|---|---|---|---|")
+        for m, r in zip(sf["model"], sf["rules"], strict=True):
+            w(f"| {m['target'] * 100:g} % | {_pct(m['recall'])} ({m['tp']}/{m['malicious']}) | "
+              f"{m['fp']}/{m['benign']} | {_pct(r['recall'])} ({r['tp']}/{r['malicious']}) | "
+              f"{r['fp']}/{r['benign']} |")  # fmt: skip
+        w("")
     d = s.get("diff") or {}
     if d.get("files_with_baseline"):
         w(f"Diff mode: {d['files_with_baseline']} files scanned against their previous release "

@@ -117,7 +117,8 @@ def scan_tree_sample(artifact: Artifact, options: ScanOptions) -> ScanResult:
         verdict=verdict, score=score, findings=findings,
         elapsed_ms=(time.perf_counter() - started) * 1000, kind=opened.kind,
         explanation=reasons,
-        stats={"rules_verdict": str(rules_score(result.findings)[1])},
+        stats={"rules_verdict": str(rules_score(result.findings)[1]),
+               "rules_score": round(rules_score(result.findings)[0], 4)},
     )  # fmt: skip
 
 
