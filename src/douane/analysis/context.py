@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,22 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
         elif isinstance(v, node_type):
             append(v)
     return out
+
+
+_WALKS: weakref.WeakKeyDictionary[ast.AST, list[ast.AST]] = weakref.WeakKeyDictionary()
+
+
+def walk_order(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` in ``ast.walk``'s breadth-first order, without the operator and
+    context singletons; built once per tree and shared by the rules that scan a whole module
+    (several of them on one file would each walk it again)."""
+    nodes = _WALKS.get(tree)
+    if nodes is None:
+        nodes = [tree]
+        for node in nodes:  # the list grows as it is read: breadth-first
+            nodes.extend(child_nodes(node))
+        _WALKS[tree] = nodes
+    return nodes
 
 
 @dataclass

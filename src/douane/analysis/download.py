@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from douane.analysis.context import FileContext, PyContext, child_nodes
+from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
 from douane.analysis.indicators import url_kind
 from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
@@ -215,7 +215,7 @@ def droppers(ctx: PyContext) -> frozenset[str]:
     if cached is not None:
         return cached
     names = set()
-    for node in ast.walk(ctx.tree):
+    for node in walk_order(ctx.tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             f = facts(node, ctx)
             if f.fetches and f.writes:

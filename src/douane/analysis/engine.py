@@ -24,6 +24,7 @@ from douane.analysis.context import (
     child_nodes,
     const_str,
     file_type_of,
+    walk_order,
 )
 from douane.analysis.interface import Anchored, FileType, Hit, Kind, Rule
 from douane.analysis.registry import load_all
@@ -426,7 +427,7 @@ def _parse_chunks(text: str, lines: list[int], name: str) -> list[ast.Module] | 
 
 def _setup_kwargs(tree: ast.Module, consts: dict[str, str]) -> dict[str, Any]:
     """Literal keyword arguments of the ``setup(...)`` call in setup.py."""
-    for node in ast.walk(tree):
+    for node in walk_order(tree):
         if not isinstance(node, ast.Call):
             continue
         f = node.func

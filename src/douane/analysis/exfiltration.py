@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from douane.analysis import indicators as ind
-from douane.analysis.context import FileContext, PyContext, child_nodes, const_str
+from douane.analysis.context import FileContext, PyContext, child_nodes, const_str, walk_order
 from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
@@ -668,7 +668,7 @@ def _hook_object_sends(facts: Facts, calls: list[ast.Call]) -> Iterator[Send]:
     by_call = {id(s.node): s for s in facts.sends if s.kind == ind.WEBHOOK and s.fixed}
     if not by_call:
         return
-    for node in ast.walk(facts.ctx.tree):
+    for node in walk_order(facts.ctx.tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and id(node.value) in by_call:
             key = _name_of(node.targets[0])
             if key:
@@ -1445,12 +1445,13 @@ def _path_text(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str | None:
 def _strings(tree: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]:
     """Every string constant and f-string (as loose text) of a module, skipping docstrings."""
     docs: set[int] = set()
-    for node in ast.walk(tree):
+    nodes = walk_order(tree)
+    for node in nodes:
         if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 docs.add(id(body[0].value))
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.JoinedStr):
             text = loose_str(node, ctx)
             if text:
@@ -1491,7 +1492,7 @@ def _evidence(ctx: PyContext) -> dict[str, list[tuple[ast.AST, str]]]:
             ev.setdefault("browser:master key", []).append((node, text))
         if low.endswith((".ldb", ".log")) and len(low) <= 5 or low in ("ldb", "log"):
             ev.setdefault("leveldb:files", []).append((node, text))
-    for node in ast.walk(ctx.tree):
+    for node in walk_order(ctx.tree):
         if isinstance(node, ast.Call):
             name = ctx.call_name(node)
             if matches(name, DECRYPT_STORE) or tail(name) == "CryptUnprotectData":
@@ -1528,7 +1529,7 @@ def _where_simple(ctx: PyContext, node: ast.AST) -> Where:
     if base in (Where.INSTALL, Where.TEST):
         return base
     line = getattr(node, "lineno", 0)
-    for scope in ast.walk(ctx.tree):
+    for scope in walk_order(ctx.tree):
         if isinstance(scope, _SCOPES) or (isinstance(scope, ast.If) and _is_main_guard(scope)):
             end = getattr(scope, "end_lineno", None) or scope.lineno
             if scope.lineno < line <= end or (

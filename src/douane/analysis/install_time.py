@@ -7,7 +7,7 @@ import re
 import weakref
 from collections.abc import Iterator
 
-from douane.analysis.context import FileContext, PyContext, child_nodes
+from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
 from douane.analysis.download import BUILD_TOOLS, host_kind, is_fetch
 from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
@@ -334,7 +334,7 @@ def _has_setup_call(ctx: PyContext) -> bool:
     if found is None:
         found = any(
             isinstance(sub, ast.Call) and ast.unparse(sub.func).rsplit(".", 1)[-1] == "setup"
-            for sub in ast.walk(ctx.tree)
+            for sub in walk_order(ctx.tree)
         )
         _SETUP_SEEN[ctx.tree] = found
     return found
