@@ -52,13 +52,15 @@ class TriggerScanner:
     every file, cost more than the rest of the prefilter together.
     """
 
-    def __init__(self, triggers: Iterable[Trigger]) -> None:
+    def __init__(self, triggers: Iterable[Trigger], extra: Iterable[bytes] = ()) -> None:
         triggers = list(triggers)
         self.literals = {t for t in triggers if isinstance(t, bytes)}
         self.anchored = [t for t in triggers if isinstance(t, Anchored)]
         self.patterns = [t for t in triggers if isinstance(t, re.Pattern)]  # unanchored
         self.anchors = {a for t in self.anchored for a in t.anchors}
-        keys = self.literals | self.anchors
+        # literals only looked up (file rules' triggers): found, but no offsets
+        self.extra = frozenset(extra)
+        keys = self.literals | self.anchors | self.extra
         self.automaton = None
         if keys:
             self.automaton = ahocorasick.Automaton()
@@ -66,8 +68,9 @@ class TriggerScanner:
                 self.automaton.add_word(t.decode("latin-1"), t)
             self.automaton.make_automaton()
 
-    def scan(self, data: bytes) -> tuple[set[Trigger], list[int]]:
-        """Triggers present, and the start offsets of their occurrences (capped)."""
+    def scan(self, data: bytes) -> tuple[set[Trigger], list[int], set[bytes]]:
+        """Triggers present, the start offsets of their occurrences (capped), and every
+        literal key found (``extra`` ones included)."""
         present: set[Trigger] = set()
         found: set[bytes] = set()
         offsets: list[int] = []
@@ -95,7 +98,7 @@ class TriggerScanner:
                     offsets.append(start)
                     if len(offsets) > MAX_TRIGGER_LINES:
                         break
-        return present, offsets
+        return present, offsets, found
 
 
 _NON_BLANK = re.compile(rb"\S")
@@ -180,7 +183,15 @@ class RuleSet:
             for t in r.triggers:
                 seen.setdefault(t if isinstance(t, bytes | Anchored) else ("re", t.pattern), t)
         tokens = tuple(seen.values())
-        return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens))
+        # Python files are scanned for the node rules anyway: the same pass answers the file
+        # rules whose triggers are all literals (instead of one `in` over the file per trigger)
+        extra = {
+            t
+            for r in by_type.get(FileType.PYTHON, ())
+            if r.triggers and all(isinstance(t, bytes) for t in r.triggers)
+            for t in r.triggers
+        }
+        return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens, extra))
 
 
 def rule_order(rule: Rule) -> tuple[bool, int]:
@@ -492,8 +503,9 @@ def analyse(
         if deadline is not None and time.monotonic() > deadline:
             raise BudgetExceeded
         data = fctx.member.data
+        found: set[bytes] | None = None  # literal keys of the trigger scan, when it ran
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
-            present, offsets = rs.scanner.scan(data)
+            present, offsets, found = rs.scanner.scan(data)
             active = [
                 r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)
             ]
@@ -540,8 +552,12 @@ def analyse(
         for rule in rs.file_rules.get(fctx.file_type, ()):
             if rule.only_unparsed and fctx.parsed:
                 continue
-            if rule.triggers and not _any_trigger(data, rule.triggers):
-                continue
+            if rule.triggers:
+                if found is not None and rs.scanner.extra.issuperset(rule.triggers):
+                    if found.isdisjoint(rule.triggers):
+                        continue
+                elif not _any_trigger(data, rule.triggers):
+                    continue
             for hit in _run(rule, rule.check(fctx), stats):
                 findings.append(_finding(rule, hit, fctx.path, fctx.where))
 
