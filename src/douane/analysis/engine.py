@@ -384,6 +384,7 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
     out: list[tuple[str, int]] = []
     bounds = list(zip(starts, [*starts[1:], len(src)], strict=True))
     extra: set[int] = set()
+    newlines: list[int] | None = None  # offsets of "\n" in text, once a line number is needed
     for a, b in bounds:
         if b - a <= 3 and _touches(lines, a + 1, b):
             tree = _parse("\n".join(src[a:b]), "<chunk>")
@@ -395,7 +396,9 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
                     names += [t.id for t in node.targets if isinstance(t, ast.Name)]
             for name in names:
                 for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", text):
-                    extra.add(text.count("\n", 0, m.start()) + 1)
+                    if newlines is None:
+                        newlines = [n.start() for n in re.finditer("\n", text)]
+                    extra.add(bisect_left(newlines, m.start()) + 1)
                     if len(extra) > MAX_TRIGGER_LINES:
                         return None
     if extra:
