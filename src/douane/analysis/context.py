@@ -77,14 +77,51 @@ def base_where(rel_path: str, kind: ArtifactKind) -> Where:
 
 
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# fields that never hold a node (identifiers, constants, flags), by the grammar (Parser/Python.asdl)
+_SCALAR_FIELDS = frozenset({
+    ("FunctionDef", "name"), ("AsyncFunctionDef", "name"), ("ClassDef", "name"),
+    ("Global", "names"), ("Nonlocal", "names"), ("ImportFrom", "module"), ("ImportFrom", "level"),
+    ("AnnAssign", "simple"), ("Constant", "value"), ("Attribute", "attr"), ("Name", "id"),
+    ("comprehension", "is_async"), ("ExceptHandler", "name"), ("arg", "arg"), ("keyword", "arg"),
+    ("alias", "name"), ("alias", "asname"), ("MatchSingleton", "value"), ("MatchMapping", "rest"),
+    ("MatchClass", "kwd_attrs"), ("MatchStar", "name"), ("MatchAs", "name"),
+    ("TypeIgnore", "lineno"), ("TypeIgnore", "tag"),
+})  # fmt: skip
+# sequence fields that hold only nodes (`stmt*`, `expr*`...; not `expr?*` like Dict.keys)
+_NODE_LISTS = frozenset({
+    ("Module", "body"), ("Module", "type_ignores"), ("Interactive", "body"),
+    ("FunctionDef", "body"), ("FunctionDef", "decorator_list"),
+    ("AsyncFunctionDef", "body"), ("AsyncFunctionDef", "decorator_list"),
+    ("ClassDef", "bases"), ("ClassDef", "keywords"), ("ClassDef", "body"),
+    ("ClassDef", "decorator_list"), ("Delete", "targets"), ("Assign", "targets"),
+    ("For", "body"), ("For", "orelse"), ("AsyncFor", "body"), ("AsyncFor", "orelse"),
+    ("While", "body"), ("While", "orelse"), ("If", "body"), ("If", "orelse"),
+    ("With", "items"), ("With", "body"), ("AsyncWith", "items"), ("AsyncWith", "body"),
+    ("Match", "cases"), ("Try", "body"), ("Try", "handlers"), ("Try", "orelse"),
+    ("Try", "finalbody"), ("TryStar", "body"), ("TryStar", "handlers"), ("TryStar", "orelse"),
+    ("TryStar", "finalbody"), ("Import", "names"), ("ImportFrom", "names"), ("BoolOp", "values"),
+    ("Dict", "values"), ("Set", "elts"), ("ListComp", "generators"), ("SetComp", "generators"),
+    ("DictComp", "generators"), ("GeneratorExp", "generators"), ("Compare", "comparators"),
+    ("Call", "args"), ("Call", "keywords"), ("JoinedStr", "values"), ("List", "elts"),
+    ("Tuple", "elts"), ("comprehension", "ifs"), ("ExceptHandler", "body"),
+    ("arguments", "posonlyargs"), ("arguments", "args"), ("arguments", "kwonlyargs"),
+    ("arguments", "defaults"), ("match_case", "body"), ("MatchSequence", "patterns"),
+    ("MatchMapping", "keys"), ("MatchMapping", "patterns"), ("MatchClass", "patterns"),
+    ("MatchClass", "kwd_patterns"), ("MatchOr", "patterns"),
+})  # fmt: skip
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
-def child_fields(t: type) -> tuple[str, ...]:
-    """Fields of a node type that can hold child nodes (operators and contexts are skipped)."""
+def child_fields(t: type) -> tuple[tuple[str, bool], ...]:
+    """Fields of a node type that can hold child nodes (operators, contexts and identifiers
+    are skipped), each with whether it is a sequence of nodes only."""
     f = _FIELDS.get(t)
     if f is None:
-        f = _FIELDS[t] = tuple(n for n in t._fields if n not in _LEAF_FIELDS)
+        f = _FIELDS[t] = tuple(
+            (n, (t.__name__, n) in _NODE_LISTS)
+            for n in t._fields
+            if n not in _LEAF_FIELDS and (t.__name__, n) not in _SCALAR_FIELDS
+        )
     return f
 
 
@@ -92,15 +129,17 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     """``ast.iter_child_nodes`` in the same order, without the shared operator and context
     singletons (``Load``, ``Add``...), as a list: several times faster on big trees."""
     out: list[ast.AST] = []
-    append, node_type = out.append, ast.AST
-    for name in _FIELDS.get(type(node)) or child_fields(type(node)):
+    node_type = ast.AST
+    fields = _FIELDS.get(type(node))
+    for name, nodes_only in fields if fields is not None else child_fields(type(node)):
         v = getattr(node, name, None)
-        if isinstance(v, list):
-            for c in v:
-                if isinstance(c, node_type):
-                    append(c)
+        if nodes_only:
+            if v:
+                out += v
+        elif isinstance(v, list):  # a sequence that may hold None (Dict.keys) or anything new
+            out += [c for c in v if isinstance(c, node_type)]
         elif isinstance(v, node_type):
-            append(v)
+            out.append(v)
     return out
 
 
