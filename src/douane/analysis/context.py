@@ -212,9 +212,6 @@ class PyContext:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     consts: dict[str, str] = field(default_factory=dict)  # name -> constant string value
     scope: list[ast.AST] = field(default_factory=list)  # enclosing defs / classes / main-guard
-    # every node the walk entered, in source order, with its scope: rules dispatched on
-    # ast.Module run after the walk and read this instead of walking the tree again
-    visited: list[tuple[ast.AST, tuple[ast.AST, ...]]] = field(default_factory=list)
 
     # -- where the current node runs -------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -256,32 +257,35 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
     every statement is seen, so rules can follow data from one call to the next.
     """
     stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(ctx.tree, ())]
+    pop, push = stack.pop, stack.extend
     visited = 0
     while stack:
-        node, scope = stack.pop()
+        node, scope = pop()
         visited += 1
         if deadline is not None and visited % 4096 == 0 and time.monotonic() > deadline:
             raise BudgetExceeded
+        t = type(node)  # parsed trees hold exact node types: `is` and set tests, not isinstance
         bookkeeping_only = False
-        if lines is not None and isinstance(node, _GATED) and not _inside_def(scope):
+        if lines is not None and t in _GATED_T and not _inside_def(scope):
             end = node.end_lineno or node.lineno
-            gate = isinstance(node, _DEFS) or end - node.lineno > 5
+            gate = t in _DEFS_T or end - node.lineno > 5
             if gate and not _touches(lines, node.lineno, end):
-                if scope or not isinstance(node, ast.Assign):
+                if scope or t is not ast.Assign:
                     continue
                 bookkeeping_only = True
         ctx.scope = scope  # type: ignore[assignment]
-        if isinstance(node, ast.Import):
+        if t is ast.Import:
             for a in node.names:
                 if a.asname:
                     ctx.aliases[a.asname] = a.name
                 else:
                     head = a.name.split(".", 1)[0]
                     ctx.aliases.setdefault(head, head)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for a in node.names:
-                ctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        elif t is ast.ImportFrom:
+            if node.module and node.level == 0:
+                for a in node.names:
+                    ctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif t is ast.Assign and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 value = const_str(node.value, ctx.consts)
@@ -294,28 +298,26 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                         ctx.aliases[target.id] = q
         if bookkeeping_only:
             continue
-        ctx.visited.append((node, scope))
-        rules = dispatch.get(type(node)) if not isinstance(node, ast.Module) else None
+        rules = dispatch.get(t) if t is not ast.Module else None
         if rules:
             where = ctx.where
             for rule in rules:
                 for hit in _run(rule, rule.check(node, ctx), stats):
                     out.append(_finding(rule, hit, ctx.file.path, where))
-        child_scope = scope
-        if isinstance(node, _SCOPE_NODES) or (isinstance(node, ast.If) and _is_main_guard(node)):
-            child_scope = (*scope, node)
         children = child_nodes(node)
-        if isinstance(node, ast.If) and child_scope is not scope:
+        if t in _SCOPE_T:
+            push(zip(reversed(children), repeat((*scope, node))))
+        elif t is ast.If and _is_main_guard(node):
             # the test itself is not inside the guard; only the body is
-            for child in reversed(children):
-                stack.append((child, child_scope if child is not node.test else scope))
-            continue
-        for child in reversed(children):
-            stack.append((child, child_scope))
+            inner = (*scope, node)
+            push((c, inner if c is not node.test else scope) for c in reversed(children))
+        else:
+            push(zip(reversed(children), repeat(scope)))
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _GATED = (*_DEFS, ast.Assign, ast.AnnAssign, ast.Expr)
+_DEFS_T, _GATED_T, _SCOPE_T = frozenset(_DEFS), frozenset(_GATED), frozenset(_SCOPE_NODES)
 
 
 def _inside_def(scope: tuple[ast.AST, ...]) -> bool:
@@ -536,7 +538,6 @@ def analyse(
                     pctx = PyContext(fctx, trees[0] if trees else empty)
                     for tree in trees:
                         pctx.tree = tree
-                        pctx.visited = []
                         _walk(pctx, dispatch, findings, deadline, stats, lines)
                         # whole-file rules (dispatched on ast.Module) run after the walk, so
                         # they can use what it collected instead of walking the tree again
