@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from douane.analysis.context import PyContext, child_nodes
 from douane.analysis.interface import Hit, Tag
@@ -97,6 +98,18 @@ class Flow:
     local_names: set[str] = field(default_factory=set)  # defined or imported relatively here
 
 
+_DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_BINDING_TYPES = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.withitem,
+        ast.For,
+        ast.comprehension,
+    }
+)
 _CACHE = threading.local()  # .tree / .flow: one file at a time is walked per thread
 
 
@@ -109,36 +122,40 @@ def flow_of(ctx: PyContext) -> Flow:
     # stably by depth, that is the order ast.walk(def) meets them, without walking each def again
     returns: dict[int, list[tuple[int, ast.AST]]] = {}
     stack: list[tuple[ast.AST, int, int, tuple[int, ...]]] = [(ctx.tree, 0, 0, ())]
+    pop, push = stack.pop, stack.extend
+    scope_of, parents = flow.scope_of, flow.parents
     while stack:
-        node, scope, depth, defs = stack.pop()
-        flow.scope_of[id(node)] = scope
+        node, scope, depth, defs = pop()
+        scope_of[id(node)] = scope
         inner = scope
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        t = type(node)  # parsed trees hold exact node types
+        if t in _DEF_TYPES:
             inner = id(node)
-            if not isinstance(node, ast.Lambda):
+            if t is not ast.Lambda:
                 flow.functions.setdefault(node.name, node)
                 flow.local_names.add(node.name)
                 defs = (*defs, id(node))
-        elif isinstance(node, ast.ImportFrom) and node.level:
+        elif t is ast.ImportFrom and node.level:
             flow.local_names.update(a.asname or a.name for a in node.names)
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                _bind(flow, scope, t, node.value)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and node.value:
-            _bind(flow, scope, node.target, node.value)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _bind(flow, scope, node.optional_vars, node.context_expr)
-        elif isinstance(node, ast.For | ast.comprehension):
-            _bind(flow, inner if isinstance(node, ast.For) else scope, node.target, node.iter)
-        elif isinstance(node, ast.Return) and node.value is not None:
+        if t in _BINDING_TYPES:
+            if t is ast.Assign:
+                for target in node.targets:
+                    _bind(flow, scope, target, node.value)
+            elif t is ast.withitem:
+                if node.optional_vars is not None:
+                    _bind(flow, scope, node.optional_vars, node.context_expr)
+            elif t is ast.For or t is ast.comprehension:
+                _bind(flow, inner if t is ast.For else scope, node.target, node.iter)
+            elif node.value:  # AnnAssign, AugAssign, NamedExpr
+                _bind(flow, scope, node.target, node.value)
+        elif t is ast.Return and node.value is not None:
             for d in defs:
                 returns.setdefault(d, []).append((depth, node.value))
         children = child_nodes(node)
         for child in children:
-            flow.parents[id(child)] = node
+            parents[id(child)] = node
         depth += 1
-        for child in reversed(children):
-            stack.append((child, inner, depth, defs))
+        push(zip(reversed(children), repeat(inner), repeat(depth), repeat(defs)))
     _CACHE.tree, _CACHE.flow = ctx.tree, flow
     _find_decoder_funcs(flow, ctx, returns)
     return flow

@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 
 from douane.analysis import indicators as ind
 from douane.analysis.context import FileContext, PyContext, child_nodes, const_str, walk_order
@@ -189,6 +190,7 @@ class Facts:
 
 _FACTS: weakref.WeakKeyDictionary[ast.AST, Facts] = weakref.WeakKeyDictionary()
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_SCOPE_TYPES = frozenset(_SCOPES)
 
 
 def _prescan(ctx: PyContext) -> Facts:
@@ -200,25 +202,28 @@ def _prescan(ctx: PyContext) -> Facts:
     scopes: list[ast.AST] = [ctx.tree]
     calls: list[tuple[int, ast.Call]] = []  # pre-order; sorted by depth (stably): ast.walk's order
     stack: list[tuple[ast.AST, ast.AST, bool, int]] = [(ctx.tree, ctx.tree, False, 0)]
+    pop, push = stack.pop, stack.extend
     while stack:
-        node, scope, guard, depth = stack.pop()
-        if isinstance(node, ast.Call):
+        node, scope, guard, depth = pop()
+        t = type(node)  # parsed trees hold exact node types
+        if t is ast.Call:
             calls.append((depth, node))
         scope_of[id(node)] = scope
         by_scope[id(scope)].append(node)
         if guard:
             guarded.add(id(node))
-        if isinstance(node, ast.Import):
+        if t is ast.Import:
             for a in node.names:
                 if a.asname:
                     pctx.aliases[a.asname] = a.name
                 else:
                     head = a.name.split(".", 1)[0]
                     pctx.aliases.setdefault(head, head)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for a in node.names:
-                pctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        elif t is ast.ImportFrom:
+            if node.module and node.level == 0:
+                for a in node.names:
+                    pctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif t is ast.Assign and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 value = fold(node.value, pctx.consts)
@@ -229,15 +234,18 @@ def _prescan(ctx: PyContext) -> Facts:
                     if q and "." in q:
                         pctx.aliases[target.id] = q
         child_scope = scope
-        if isinstance(node, _SCOPES):
+        if t in _SCOPE_TYPES:
             child_scope = node
             by_scope[id(node)] = []
             scopes.append(node)
-        child_guard = guard or (isinstance(node, ast.If) and _is_main_guard(node))
         depth += 1
-        for child in reversed(child_nodes(node)):
-            g = child_guard and not (isinstance(node, ast.If) and child is node.test)
-            stack.append((child, child_scope, g, depth))
+        children = child_nodes(node)
+        if t is ast.If and (guard or _is_main_guard(node)):
+            # under the guard (or an `if` inside it): its body, not its test
+            test = node.test
+            push((c, child_scope, c is not test, depth) for c in reversed(children))
+        else:
+            push(zip(reversed(children), repeat(child_scope), repeat(guard), repeat(depth)))
     calls.sort(key=lambda c: c[0])
     return Facts(pctx, scope_of, guarded, scopes, by_scope, [c for _, c in calls])
 
