@@ -201,6 +201,33 @@ def _douane_one(
     return str(r.verdict), r.score, r.error, r.elapsed_ms / 1000, cpu, rss_mb
 
 
+def douane_from_results(items: Sequence[Item], path: Path, jobs: int) -> ToolRun:
+    """douane's outcomes taken from a ``douane evaluate`` run (``results.jsonl``) over the
+    same files, matched by label and SHA-256: the evaluation already scanned them, so they
+    are not scanned twice. Its records keep each scan's wall time, not its CPU time: the
+    wall time stands in for both (an upper bound of the CPU time)."""
+    found: dict[tuple[str, str], dict] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            d = json.loads(line)
+            found[(d["label"], d["sha256"])] = d
+    outcomes = []
+    for it in items:
+        d = found.get((it.sample.label, it.sample.sha256))
+        if d is None:
+            outcomes.append(Outcome(error=f"not in {path}"))
+            continue
+        v = Verdict(d["verdict"])
+        wall = float(d["elapsed_ms"]) / 1000
+        outcomes.append(Outcome(
+            flags={"flagged": v in FLAGGED, "malicious": v is Verdict.MALICIOUS},
+            score=d.get("score"), wall_s=wall, cpu_s=wall,
+            error=(d.get("error") or "error") if v is Verdict.ERROR else None,
+        ))  # fmt: skip
+    wall = sum(o.wall_s for o in outcomes) / max(1, jobs)
+    return ToolRun("douane", ("flagged", "malicious"), outcomes, wall, 0.0, jobs)
+
+
 def _worker_init() -> None:
     from douane.analysis.engine import default_rules
 
@@ -416,6 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--guarddog-only", action="store_true",
                     help="run (or finish) GuardDog into OUT/guarddog-journal.csv and stop")  # fmt: skip
+    ap.add_argument("--douane-results", type=Path, default=None, metavar="RESULTS_JSONL",
+                    help="take douane's outcomes from a douane evaluate results.jsonl "
+                         "(same files) instead of scanning again")  # fmt: skip
     a = ap.parse_args(argv)
 
     def progress(msg: str) -> None:
@@ -457,8 +487,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if a.guarddog_only:
             progress(f"GuardDog outcomes are in {journal}; douane not run (--guarddog-only)")
             return 0
-        progress(f"douane on {len(items)} files, {a.jobs} jobs")
-        d = run_douane(items, a.jobs, a.rules_only, progress, a.time_budget)
+        if a.douane_results is not None:
+            progress(f"douane outcomes from {a.douane_results}")
+            d = douane_from_results(items, a.douane_results, a.jobs)
+        else:
+            progress(f"douane on {len(items)} files, {a.jobs} jobs")
+            d = run_douane(items, a.jobs, a.rules_only, progress, a.time_budget)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = os.getloadavg()
