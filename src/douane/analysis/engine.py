@@ -357,12 +357,15 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
     starts: list[int] = []
     in_triple: str | None = None
     continued = False
+    n = len(indent)  # the indent is whitespace: a start's line, stripped, begins with its c
+    after_decorator = False  # the last start is a decorator: the def below it is not a start
     for i, line in enumerate(lines):
-        if in_triple is None and not continued and line.startswith(indent) and line[len(indent) :]:
-            c = line[len(indent)]
+        if in_triple is None and not continued and len(line) > n and line.startswith(indent):
+            c = line[n]
             if not c.isspace() and c not in "#)]}":
-                if not (starts and lines[starts[-1]].lstrip().startswith("@") and c != "@"):
+                if not (after_decorator and c != "@"):
                     starts.append(i)
+                    after_decorator = c == "@"
         if '"""' in line or "'''" in line:
             for q in ('"""', "'''"):
                 if in_triple in (None, q) and line.count(q) % 2 == 1:
