@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from douane.analysis.interface import FileType, Hit
 from douane.domain import Artifact, ArtifactKind, Member, Where, snip
@@ -76,6 +75,7 @@ def base_where(rel_path: str, kind: ArtifactKind) -> Where:
     return Where.IMPORT
 
 
+V = TypeVar("V")
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
 # fields that never hold a node (identifiers, constants, flags), by the grammar (Parser/Python.asdl)
 _SCALAR_FIELDS = frozenset({
@@ -143,7 +143,33 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-_WALKS: weakref.WeakKeyDictionary[ast.AST, list[ast.AST]] = weakref.WeakKeyDictionary()
+class RecentTrees(Generic[V]):
+    """Per-tree results for the last few trees only, by identity.
+
+    A ``WeakKeyDictionary`` keyed by the tree never lets go of a tree its value refers back to
+    (a walk's node list holds the tree; the exfiltration facts hold a PyContext of it): every
+    parsed tree of the process then stays alive, and each pass of the cyclic collector walks
+    them all, so a long scan gets slower file after file. The engine analyses one tree at a
+    time, so the last few are all a rule can still ask about.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._entries: dict[int, tuple[ast.AST, V]] = {}
+
+    def get(self, tree: ast.AST) -> V | None:
+        entry = self._entries.get(id(tree))
+        return entry[1] if entry is not None and entry[0] is tree else None
+
+    def __setitem__(self, tree: ast.AST, value: V) -> None:
+        entries = self._entries
+        entries.pop(id(tree), None)
+        entries[id(tree)] = (tree, value)
+        while len(entries) > self.size:
+            del entries[next(iter(entries))]
+
+
+_WALKS: RecentTrees[list[ast.AST]] = RecentTrees()
 
 
 def walk_order(tree: ast.AST) -> list[ast.AST]:

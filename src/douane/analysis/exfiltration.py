@@ -27,7 +27,14 @@ from functools import lru_cache
 from itertools import repeat
 
 from douane.analysis import indicators as ind
-from douane.analysis.context import FileContext, PyContext, child_nodes, const_str, walk_order
+from douane.analysis.context import (
+    FileContext,
+    PyContext,
+    RecentTrees,
+    child_nodes,
+    const_str,
+    walk_order,
+)
 from douane.analysis.interface import FileType, Hit, Tag, anchored
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
@@ -188,7 +195,7 @@ class Facts:
     telegram_fixed: bool = False
 
 
-_FACTS: weakref.WeakKeyDictionary[ast.AST, Facts] = weakref.WeakKeyDictionary()
+_FACTS: RecentTrees[Facts] = RecentTrees()  # facts hold their tree: not weak-keyed
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _SCOPE_TYPES = frozenset(_SCOPES)
 
