@@ -5,7 +5,7 @@ The baseline is what a scanner without a prefilter pays: decompress every member
 (issue 3): median ≤ 30 ms and p99 ≤ 2 s per benign release file, peak RSS ≤ 500 MB per
 worker, and ≥ 10× GuardDog's throughput (see ``peer_guarddog.py`` for the measured peer).
 
-usage: python benchmarks/bench_scan.py [--benign N] [--malware N] [--seed S]
+usage: python benchmarks/bench_scan.py [--benign N] [--malware N] [--seed S] [--slowest K]
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--benign-manifest", type=Path, default=None)
     ap.add_argument("--dataset", type=Path, default=DATASET)
+    ap.add_argument("--slowest", type=int, default=0, help="list the K slowest files of each set")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     manifest = args.benign_manifest or load_config().cache_dir / "benign" / "manifest.csv"
@@ -97,7 +98,7 @@ def main() -> None:
         if not items:
             print(f"{name:8} (none available)")
             continue
-        ours, base, errors = [], [], 0
+        ours, base, errors, named = [], [], 0, []
         for art, data in items:
             t = time.perf_counter()
             try:
@@ -107,6 +108,7 @@ def main() -> None:
             base.append((time.perf_counter() - t) * 1000)
             r = scan_artifact(art, options)
             ours.append(r.elapsed_ms)  # excludes decrypting a dataset sample's password zip
+            named.append((r.elapsed_ms, art.filename))
             errors += r.error is not None
         print(
             f"{name:8} {len(items):5} {statistics.median(ours):9.1f}ms {pct(ours, 0.99):7.0f}ms "
@@ -114,6 +116,8 @@ def main() -> None:
             f"{statistics.mean(base):8.1f}ms {statistics.mean(base) / statistics.mean(ours):9.2f}x "
             f"{errors:6}"
         )
+        for ms, filename in sorted(named, reverse=True)[: args.slowest]:
+            print(f"  {ms:9.0f}ms {filename}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB (whole benchmark process, files held in memory)")
 
