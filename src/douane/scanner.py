@@ -90,6 +90,13 @@ def score_findings(
     return rules_score(findings)
 
 
+def rules_stats(findings: list[Finding]) -> dict[str, str | float]:
+    """The documented rules weighting's verdict and score beside the model's: one evaluation
+    run then compares both scorers on the same findings."""
+    score, verdict, _ = rules_score(findings)
+    return {"rules_verdict": str(verdict), "rules_score": round(score, 4)}
+
+
 def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> ScanResult:
     """Scan one artifact within its time budget; never raises."""
     options = options or ScanOptions()
@@ -115,11 +122,7 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
             result.findings[:] = mark_new(result.findings, previous_ctx.findings)
         score, verdict, reasons = score_findings(result.findings, result.context, options)
         findings = tuple(sorted(result.findings, key=lambda f: (-f.severity, f.file, f.line or 0)))
-        stats = result.stats
-        # the documented rules weighting's verdict beside the model's: one evaluation run
-        # then gives both false-positive rates (same findings, two scorers)
-        rules = rules_score(result.findings)
-        stats = {**stats, "rules_verdict": str(rules[1]), "rules_score": round(rules[0], 4)}
+        stats = {**result.stats, **rules_stats(result.findings)}
         if prev_artifact is not None:  # was the diff baseline actually read (evaluation counts)
             stats = {**stats, "baseline": previous_ctx is not None}
         return ScanResult(

@@ -93,8 +93,7 @@ def scan_tree_sample(artifact: Artifact, options: ScanOptions) -> ScanResult:
     """
     from douane.analysis.engine import BudgetExceeded as AnalysisBudgetExceeded
     from douane.analysis.engine import analyse
-    from douane.scanner import _error, score_findings
-    from douane.scoring.verdict import rules_score
+    from douane.scanner import _error, rules_stats, score_findings
 
     started = time.perf_counter()
     deadline = time.monotonic() + options.time_budget_s
@@ -117,8 +116,7 @@ def scan_tree_sample(artifact: Artifact, options: ScanOptions) -> ScanResult:
         verdict=verdict, score=score, findings=findings,
         elapsed_ms=(time.perf_counter() - started) * 1000, kind=opened.kind,
         explanation=reasons,
-        stats={"rules_verdict": str(rules_score(result.findings)[1]),
-               "rules_score": round(rules_score(result.findings)[0], 4)},
+        stats=rules_stats(result.findings),
     )  # fmt: skip
 
 
