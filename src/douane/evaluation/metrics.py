@@ -97,33 +97,30 @@ def curve(records: Sequence[EvalRecord]) -> list[dict[str, float | int]]:
     return points
 
 
-SAME_FPR_TARGETS = (0.0001, 0.001, 0.005, 0.01)
-
-
 def recall_at_fpr(
     records: Sequence[EvalRecord],
     score: Callable[[EvalRecord], float],
-    targets: Sequence[float] = SAME_FPR_TARGETS,
+    targets: Sequence[float] | None = None,
 ) -> list[dict[str, float | int | None]]:
-    """Recall at the strictest score cut whose benign hits stay within each target rate.
-
-    Ties count against the scorer: a cut flags every file scoring at or above it, so a
-    benign file tied with malware at the cut is a false positive. This compares two scorers
-    (the model and the rules weighting) at the *same* false-positive rate, which their own
-    operating points do not.
+    """Recall at the strictest score cut whose benign hits stay within each target rate
+    (``scoring.model.recall_at_fprs``, the same cut ``douane train`` reports: ties count
+    against the scorer). This compares two scorers (the model and the rules weighting) at
+    the *same* false-positive rate, which their own operating points do not.
     """
+    import numpy as np
+
+    from douane.scoring.model import REPORT_FPRS, recall_at_fprs
+
     scored = [r for r in records if not r.is_error]
-    mal = sorted((score(r) for r in scored if r.label == MALICIOUS), reverse=True)
-    ben = sorted((score(r) for r in scored if r.label == BENIGN), reverse=True)
+    mal = np.array([score(r) for r in scored if r.label == MALICIOUS], dtype=float)
+    ben = np.array([score(r) for r in scored if r.label == BENIGN], dtype=float)
+    targets = REPORT_FPRS if targets is None else targets
     out = []
-    for target in targets:
-        allowed = math.floor(target * len(ben) + 1e-9)
-        # the cut must sit strictly above the (allowed+1)-th highest benign score
-        cut = ben[allowed] if allowed < len(ben) else -math.inf
-        tp = sum(1 for m in mal if m > cut)
-        fp = sum(1 for b in ben if b > cut)
-        out.append({"target": target, "tp": tp, "malicious": len(mal), "fp": fp,
-                    "benign": len(ben), "recall": ratio(tp, len(mal))})  # fmt: skip
+    for t in targets:  # one at a time: its result is keyed by the rate printed to 2 decimals
+        (row,) = recall_at_fprs(mal, ben, (t,)).values()
+        out.append({"target": t, "tp": row["detected"], "malicious": row["malware"],
+                    "fp": row["false_positives"], "benign": row["benign"],
+                    "recall": row["recall"]})  # fmt: skip
     return out
 
 
