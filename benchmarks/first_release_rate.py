@@ -14,25 +14,10 @@ import argparse
 import csv
 from concurrent.futures import ThreadPoolExecutor
 
-from packaging.version import InvalidVersion, Version
-
-from douane.analysis.names import HIGH_FIRST_VERSION, MAX_PROBE_SEGMENTS, _is_calendar_version
+from douane.analysis.names import is_high_first_version
 from douane.dataset.benign import default_shared_dir
 from douane.sources.config import load_config
 from douane.sources.pypi import IndexClient
-
-
-def high(version: str) -> bool:
-    try:
-        v = Version(version)
-    except InvalidVersion:
-        return False
-    return (
-        bool(v.release)
-        and v.release[0] >= HIGH_FIRST_VERSION
-        and not _is_calendar_version(v)
-        and len(v.release) <= MAX_PROBE_SEGMENTS
-    )
 
 
 def main() -> None:
@@ -41,7 +26,7 @@ def main() -> None:
     a = ap.parse_args()
     with (default_shared_dir() / "longtail-pypi.tsv").open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    candidates = [r["name"] for r in rows if high(r["latest_version"])]
+    candidates = [r["name"] for r in rows if is_high_first_version(r["latest_version"])]
     client = IndexClient(load_config())
 
     def release_count(name: str) -> int | None:

@@ -824,6 +824,21 @@ def _is_calendar_version(v: Version) -> bool:
     return len(rel) > 1 and 20 <= rel[0] <= 40 and 1 <= rel[1] <= 12  # YY.MM
 
 
+def is_high_first_version(raw: str) -> bool:
+    """DOU1107's version test alone (the history check aside), so what measures the rule's
+    rate on project lists applies exactly the rule's own test."""
+    try:
+        v = Version(raw)
+    except InvalidVersion:
+        return False
+    major = v.release[0] if v.release else 0
+    return (
+        major >= HIGH_FIRST_VERSION
+        and not _is_calendar_version(v)
+        and len(v.release) <= MAX_PROBE_SEGMENTS
+    )
+
+
 @artifact_rule(
     "DOU1107",
     "first_release_with_high_version",
@@ -850,12 +865,8 @@ def first_release_with_high_version(ctx: ArtifactContext) -> Iterator[Hit]:
     raw = ctx.artifact.version or ctx.metadata.get("version")
     if not isinstance(raw, str):
         return
-    try:
-        v = Version(raw)
-    except InvalidVersion:
+    if not is_high_first_version(raw):
         return
-    major = v.release[0] if v.release else 0
-    if major < HIGH_FIRST_VERSION or _is_calendar_version(v) or len(v.release) > MAX_PROBE_SEGMENTS:
-        return
+    v = Version(raw)
     yield Hit(message=f"first release of the project on the index, already at version {v}",
               snippet=f"Version: {raw}", file=ctx.artifact.filename, where=Where.METADATA)  # fmt: skip
