@@ -201,6 +201,14 @@ def _douane_one(
     return str(r.verdict), r.score, r.error, r.elapsed_ms / 1000, cpu, rss_mb
 
 
+def _douane_outcome(verdict: str, score: float | None, error: str | None, wall: float,
+                    cpu: float) -> Outcome:  # fmt: skip
+    v = Verdict(verdict)
+    return Outcome(flags={"flagged": v in FLAGGED, "malicious": v is Verdict.MALICIOUS},
+                   score=score, wall_s=wall, cpu_s=cpu,
+                   error=error if v is Verdict.ERROR else None)  # fmt: skip
+
+
 def douane_from_results(items: Sequence[Item], path: Path, jobs: int) -> ToolRun:
     """douane's outcomes taken from a ``douane evaluate`` run (``results.jsonl``) over the
     same files, matched by label and SHA-256: the evaluation already scanned them, so they
@@ -217,13 +225,9 @@ def douane_from_results(items: Sequence[Item], path: Path, jobs: int) -> ToolRun
         if d is None:
             outcomes.append(Outcome(error=f"not in {path}"))
             continue
-        v = Verdict(d["verdict"])
         wall = float(d["elapsed_ms"]) / 1000
-        outcomes.append(Outcome(
-            flags={"flagged": v in FLAGGED, "malicious": v is Verdict.MALICIOUS},
-            score=d.get("score"), wall_s=wall, cpu_s=wall,
-            error=(d.get("error") or "error") if v is Verdict.ERROR else None,
-        ))  # fmt: skip
+        outcomes.append(_douane_outcome(d["verdict"], d.get("score"), d.get("error") or "error",
+                                        wall, wall))  # fmt: skip
     wall = sum(o.wall_s for o in outcomes) / max(1, jobs)
     return ToolRun("douane", ("flagged", "malicious"), outcomes, wall, 0.0, jobs)
 
@@ -248,11 +252,7 @@ def run_douane(items: Sequence[Item], jobs: int, rules_only: bool,
                 outcomes.append(Outcome(error=f"worker failed: {exc}"))
                 continue
             peak = max(peak, rss)
-            v = Verdict(verdict)
-            outcomes.append(Outcome(
-                flags={"flagged": v in FLAGGED, "malicious": v is Verdict.MALICIOUS},
-                score=score, wall_s=wall, cpu_s=cpu, error=error if v is Verdict.ERROR else None,
-            ))  # fmt: skip
+            outcomes.append(_douane_outcome(verdict, score, error, wall, cpu))
             if n % 500 == 0:
                 progress(f"douane {n}/{len(items)}")
     wall = time.perf_counter() - started
@@ -323,10 +323,14 @@ def read_guarddog_results(path: Path) -> dict[tuple[str, str, str], Outcome]:
 JOURNAL_COLUMNS = ("label", "sha256", "filename", *GD_COLUMNS)
 
 
-def _journal_row(it: Item, go: Outcome) -> list:
-    return [it.sample.label, it.sample.sha256, it.sample.filename,
-            "" if go.score is None else go.score, round(go.wall_s, 3), round(go.cpu_s, 3),
+def _gd_cells(go: Outcome) -> list:
+    """GuardDog's columns (``GD_COLUMNS``), as ``peer.csv`` and the journal both write them."""
+    return ["" if go.score is None else go.score, round(go.wall_s, 3), round(go.cpu_s, 3),
             round(go.rss_mb, 1), go.error or ""]  # fmt: skip
+
+
+def _journal_row(it: Item, go: Outcome) -> list:
+    return [it.sample.label, it.sample.sha256, it.sample.filename, *_gd_cells(go)]
 
 
 def run_guarddog(items: Sequence[Item], exe: Path | None, jobs: int, timeout: float,
@@ -569,8 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             w.writerow([it.sample.label, it.sample.name, it.sample.version, it.sample.filename,
                         it.sample.sha256, do.flags.get("flagged"), do.flags.get("malicious"),
                         do.score, round(do.wall_s, 4), round(do.cpu_s, 4), do.error or "",
-                        "" if go.score is None else go.score, round(go.wall_s, 3),
-                        round(go.cpu_s, 3), round(go.rss_mb, 1), go.error or ""])  # fmt: skip
+                        *_gd_cells(go)])  # fmt: skip
     print(f"wrote {a.out / 'peer.json'} and {a.out / 'peer.csv'}")
     return 0
 
