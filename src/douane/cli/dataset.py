@@ -108,7 +108,8 @@ def build_benign_cmd(
     try:
         stats = build_benign(
             out, top, longtail, seed, jobs, wheel=not no_wheel, top_list=top_list,
-            longtail_list=longtail_list, projects=projects, max_bytes=int(max_mb * 2**20) if max_mb > 0 else None,
+            longtail_list=longtail_list, projects=projects,
+            max_bytes=int(max_mb * 2**20) if max_mb > 0 else None,
             index_url=index_url, progress=True, console=err,
         )  # fmt: skip
     except FileNotFoundError as exc:
