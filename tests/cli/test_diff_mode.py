@@ -62,3 +62,24 @@ def test_requirements_file_scans_each_pin(fake_index, tmp_path, monkeypatch):
     errors = [r for r in doc["results"] if r["verdict"] == "error"]
     assert errors and errors[0]["target"].endswith("requirements.txt:4")
     assert res.exit_code == 2  # a line could not be resolved, nothing flagged
+
+
+def _scan(*args: str) -> dict:
+    res = runner.invoke(app, ["scan", *args, "-f", "json"])
+    return json.loads(res.stdout)["results"][0]
+
+
+def test_new_evidence_weighs_more_and_old_evidence_less_in_the_verdict(tmp_path: Path):
+    """Both scorers (model and rules weighting): the same release scores higher when its
+    evidence is new since the previous release, and lower when it was already there."""
+    old = make_sdist(tmp_path / "d-1.0.tar.gz", {"setup.py": OLD_SETUP}, root="d-1.0")
+    new = make_sdist(tmp_path / "d-1.1.tar.gz", {"setup.py": NEW_SETUP}, root="d-1.1")
+    same = make_sdist(tmp_path / "d-1.2.tar.gz", {"setup.py": NEW_SETUP}, root="d-1.2")
+    for scorer in ([], ["--rules-only"]):
+        alone = _scan(str(new), *scorer)
+        hijack = _scan(str(new), "--previous", str(old), *scorer)
+        unchanged = _scan(str(same), "--previous", str(new), *scorer)
+        assert unchanged["score"] < alone["score"] < hijack["score"], scorer
+        if not scorer:
+            assert hijack["explanation"][0].startswith("diff: new findings")
+            assert unchanged["explanation"][0].startswith("diff: no finding is new")

@@ -59,3 +59,21 @@ def test_combination_in_one_file_outweighs_its_parts():
     together, _, reasons = rules_score([read, send])
     assert together > alone
     assert any("sends data" in r for r in reasons)
+
+
+def test_combination_weighs_as_new_when_any_part_is_new():
+    from douane.analysis.interface import Tag
+
+    by_tag = {}
+    for r in all_rules():
+        for t in r.tags:
+            by_tag.setdefault(t, r)
+    read = _finding(by_tag[Tag.SECRET_READ].id, line=2)
+    send = _finding(by_tag[Tag.NETWORK_SEND].id, line=5)
+    all_old = rules_score([replace(read, new=False), replace(send, new=False)])[0]
+    send_new = rules_score([replace(read, new=False), replace(send, new=True)])[0]
+    outside_diff = rules_score([read, send])[0]
+    assert all_old < send_new
+    # the new send completes the combination: it counts in full, as outside diff mode; only
+    # the old read's own weight is halved
+    assert send_new <= outside_diff

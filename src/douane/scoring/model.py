@@ -170,11 +170,50 @@ def predict(
             used = [f for f in findings if f.rule in model.rules_seen]
         feats = features(summarise(used, context))
         margin, contrib = _contributions(model, feats)
+        margin, diff_reason = diff_margin(model, margin, used, context)
     except Exception as exc:  # noqa: BLE001 - scoring must not lose the scan
         score, verdict, reasons = rules_score(findings)
         return score, verdict, (f"model unavailable ({type(exc).__name__}): rules weighting", *reasons)  # fmt: skip
     verdict = verdict_for_margin(model, margin)
-    return model.probability(margin), verdict, explain(model, feats, contrib, used)
+    reasons = explain(model, feats, contrib, used)
+    return model.probability(margin), verdict, (diff_reason, *reasons) if diff_reason else reasons
+
+
+# -- diff mode ----------------------------------------------------------------------------------
+
+# The model learnt from single releases (the malware dataset has no "previous release" of a
+# hijacked project to learn from), so what changed since the previous release enters as a
+# documented adjustment of its margin, in log-odds: evidence already in the previous release
+# halves the odds; the files that changed, scored on their own, count with doubled odds.
+OLD_EVIDENCE_LOGODDS = math.log(0.5)
+NEW_EVIDENCE_LOGODDS = math.log(2.0)
+
+
+def diff_margin(
+    model: Model, margin: float, findings: Sequence[Finding], context: ArtifactContext
+) -> tuple[float, str | None]:
+    """The margin in diff mode, and the sentence that explains the change (None outside it).
+
+    ``max(m_all + log ½, m_changed + log 2)``: ``m_all`` is the model on the whole release,
+    ``m_changed`` the model on the findings of the files holding a new finding (a new send
+    next to an old secret read is a new combination). A release with nothing new only has
+    its odds halved, so what was malicious before stays visible; a hijack that adds a payload
+    to an established project weighs more than the same code in an unknown one.
+    """
+    if not any(f.new is not None for f in findings):
+        return margin, None
+    changed = {f.file for f in findings if f.new}
+    if not changed:
+        return margin + OLD_EVIDENCE_LOGODDS, (
+            "diff: no finding is new since the previous release (model log-odds − 0.69)"
+        )
+    in_changed = [f for f in findings if f.file in changed]
+    m_changed, _ = _contributions(model, features(summarise(in_changed, context)))
+    old, new = margin + OLD_EVIDENCE_LOGODDS, m_changed + NEW_EVIDENCE_LOGODDS
+    if new > old:
+        return new, (f"diff: new findings since the previous release in {len(changed)} file(s) "
+                     "count with model log-odds + 0.69")  # fmt: skip
+    return old, "diff: the evidence was already in the previous release (model log-odds − 0.69)"
 
 
 def verdict_for_margin(model: Model, margin: float) -> Verdict:

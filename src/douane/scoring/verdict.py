@@ -3,7 +3,8 @@
 The weighting is deliberately simple and documented here, so a reviewer can recompute it:
 
 * each finding weighs ``SEVERITY[severity] × CONFIDENCE[confidence] × WHERE[where]``;
-* a finding already present in the previous release (diff mode, ``new: false``) counts half;
+* a finding already present in the previous release (diff mode, ``new: false``) counts half,
+  and so does a combination none of whose parts is new;
 * a rule counts once per artifact (its heaviest finding): fifty base64 literals are not fifty
   times more suspicious than one;
 * malware is a *combination*: per file, capability tags that together mark malware
@@ -90,15 +91,18 @@ def contributions(findings: Iterable[Finding]) -> list[Contribution]:
     ]
     for file, fs in by_file.items():
         tags_where: dict[Tag, float] = {}
+        tags_new: dict[Tag, float] = {}
         for f in fs:
             rule = rules.get(f.rule)
             if rule is None or f.where is Where.TEST:
                 continue
             for t in rule.tags:
                 tags_where[t] = max(tags_where.get(t, 0.0), WHERE.get(f.where, 0.7))
+                tags_new[t] = max(tags_new.get(t, 0.0), NEW[f.new])
         for need, weight, reason in COMBINATIONS:
             if need <= tags_where.keys():
-                w = weight * min(tags_where[t] for t in need)
+                # diff mode: a combination weighs as new when any of its parts is new
+                w = weight * min(tags_where[t] for t in need) * max(tags_new[t] for t in need)
                 out.append(Contribution(w, f"{file}: {reason}"))
                 break  # the strongest matching combination per file
     out.sort(key=lambda c: -c.weight)
