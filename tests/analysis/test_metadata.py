@@ -42,8 +42,8 @@ def test_build_known_malicious_drops_legitimate_names():
 def test_write_known_malicious_round_trip(tmp_path):
     src = tmp_path / "osv-names.txt"
     src.write_text("bad-one\nnumpy\n")
-    out = md.write_known_malicious(src, tmp_path / "km.txt", legitimate=["numpy"])
-    assert md.known_malicious(str(out)) == frozenset({"bad-one"})
+    out, n = md.write_known_malicious(src, tmp_path / "km.txt", legitimate=["numpy"])
+    assert md.known_malicious(str(out)) == frozenset({"bad-one"}) and n == 1
 
 
 def test_shipped_lists_load():

@@ -119,3 +119,27 @@ def test_cli_import_bad_path_exits_2(tmp_path):
     res = CliRunner().invoke(app, ["dataset", "import-malicious", str(tmp_path / "nope"),
                                    "--out", str(tmp_path / "o")])  # fmt: skip
     assert res.exit_code == 2
+
+
+def test_known_malicious_list_is_rebuilt_from_osv_reports(osv, tmp_path, monkeypatch):
+    from tests.conftest import make_sdist
+
+    legit = tmp_path / "legit.txt"
+    legit.write_text("allbad\n")
+    out = tmp_path / "known.txt"
+    res = CliRunner().invoke(app, ["dataset", "known-malicious", str(osv), "-o", str(out),
+                                   "--legitimate", str(legit)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert [ln for ln in out.read_text().splitlines() if not ln.startswith("#")] == ["typosquat"]
+    # the rebuilt list is what DOU1005 reads: a release depending on the reported name flags
+    monkeypatch.setenv("DOUANE_KNOWN_MALICIOUS", str(out))
+    setup = b'from setuptools import setup\nsetup(name="x", install_requires=["typosquat>=1"])\n'
+    sdist = make_sdist(tmp_path / "x-1.0.tar.gz", {"setup.py": setup}, root="x-1.0")
+    res = CliRunner().invoke(app, ["scan", str(sdist), "--rules-only", "-f", "json"])
+    rules = {f["rule"] for f in json.loads(res.stdout)["results"][0]["findings"]}
+    assert "DOU1005" in rules
+
+
+def test_known_malicious_refuses_a_dataset_without_names(tmp_path):
+    res = CliRunner().invoke(app, ["dataset", "known-malicious", str(tmp_path / "missing")])
+    assert res.exit_code == 2

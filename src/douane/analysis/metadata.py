@@ -77,16 +77,19 @@ def popular_projects(path: str | None = None) -> frozenset[str]:
         return frozenset()
 
 
-@lru_cache(maxsize=8)
 def known_malicious(path: str | None = None) -> frozenset[str]:
     """Names of projects reported as malware: ``path``, ``$DOUANE_KNOWN_MALICIOUS``, or the
-    shipped ``data/known_malicious.txt``."""
-    for cand in (path, os.environ.get(KNOWN_MALICIOUS_ENV)):
-        if cand:
-            try:
-                return read_names(Path(cand).read_text(encoding="utf-8").splitlines())
-            except OSError:
-                continue
+    shipped ``data/known_malicious.txt`` (the variable is read at each call, the file once)."""
+    return _known_malicious(path or os.environ.get(KNOWN_MALICIOUS_ENV))
+
+
+@lru_cache(maxsize=8)
+def _known_malicious(path: str | None) -> frozenset[str]:
+    if path:
+        try:
+            return read_names(Path(path).read_text(encoding="utf-8").splitlines())
+        except OSError:
+            pass
     return read_names(_data_lines("known_malicious.txt") or [])
 
 
@@ -95,8 +98,7 @@ def build_known_malicious(reported: Iterable[str], legitimate: Iterable[str] = (
     ``MAL-`` advisories), minus names that are also legitimate projects (popular or long-tail
     lists, internal names seen in dependency-confusion reports). Sorted canonical names.
 
-    Refresh: export reported names to a text file, then
-    ``write_known_malicious(Path("names.txt"), legitimate=popular_projects())``.
+    Refresh: ``douane dataset known-malicious OSV_DIR [--legitimate longtail.tsv]``.
     """
     legit = {canonicalize_name(n) for n in legitimate}
     names = {canonicalize_name(n.strip()) for n in reported if n and n.strip()}
@@ -104,18 +106,21 @@ def build_known_malicious(reported: Iterable[str], legitimate: Iterable[str] = (
 
 
 def write_known_malicious(
-    source: Path, dest: Path | None = None, legitimate: Iterable[str] = ()
-) -> Path:
-    """Rewrite the shipped list (or ``dest``) from a file of reported names, one a line."""
-    names = build_known_malicious(
-        read_names(source.read_text(encoding="utf-8").splitlines()), legitimate
-    )
+    reported: Path | Iterable[str], dest: Path | None = None, legitimate: Iterable[str] = ()
+) -> tuple[Path, int]:
+    """Rewrite the shipped list (or ``dest``) from reported names (or a file of them, one a
+    line); returns where it went and how many names it holds."""
+    if isinstance(reported, Path):
+        reported = read_names(reported.read_text(encoding="utf-8").splitlines())
+    names = build_known_malicious(reported, legitimate)
     target = dest or Path(str(resources.files("douane").joinpath(DATA, "known_malicious.txt")))
     header = (
-        "# Projects reported as malware, canonical names; refreshed by write_known_malicious().\n"
+        "# Projects reported as malware, canonical names; refreshed by "
+        "`douane dataset known-malicious`.\n"
     )
     target.write_text(header + "".join(f"{n}\n" for n in names), encoding="utf-8")
-    return target
+    _known_malicious.cache_clear()
+    return target, len(names)
 
 
 @lru_cache(maxsize=1)
@@ -428,7 +433,7 @@ def dependency_names(ctx: ArtifactContext) -> list[tuple[str, str]]:
 def known_malicious_dependency(ctx: ArtifactContext) -> Iterator[Hit]:
     """What it does: flags a declared dependency (Requires-Dist, or `install_requires` in
     setup.py) whose name is on the shipped list of projects reported as malware
-    (`douane/data/known_malicious.txt`, refreshable with `write_known_malicious`).
+    (`douane/data/known_malicious.txt`, refreshed by `douane dataset known-malicious`).
 
     Why it matters: a clean-looking package that pulls in a malicious one is a common way to
     keep the payload out of the package a reviewer reads. Confidence is MEDIUM because a

@@ -79,6 +79,60 @@ def import_malicious_cmd(
         raise typer.Exit(2)
 
 
+@dataset_app.command("known-malicious")
+def known_malicious_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Datasets naming malware (OSV MAL- reports, DataDog, malregistry)."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of the shipped list (DOU1005)."),
+    ] = None,
+    legitimate: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--legitimate", help="Lists of legitimate names to keep out (one a line or TSV)."
+        ),
+    ] = None,
+) -> None:
+    """Rebuild the known-malicious list behind DOU1005 from the names datasets report.
+
+    Names that are also popular projects (the shipped list) or on a ``--legitimate`` list
+    are dropped: dependency-confusion reports name real internal or public projects.
+    Evaluating on a dataset whose names fed this list flatters DOU1005's recall.
+    """
+    from douane.analysis.metadata import popular_projects, read_names, write_known_malicious
+    from douane.dataset.malicious import DatasetError, list_samples
+
+    reported: set[str] = set()
+    for path in paths:
+        try:
+            fmt, samples, _ = list_samples(path, DatasetFormat.AUTO)
+        except DatasetError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        names = {s.name for s in samples if s.label == "malicious" and s.name}
+        err.print(f"{path}: {fmt.value}, {len(names)} names")
+        reported |= names
+    legit: set[str] = set(popular_projects())
+    for extra in legitimate or ():
+        try:
+            legit |= read_names(extra.read_text(encoding="utf-8").splitlines())
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"[red]error:[/] cannot read {extra}: {exc}")
+            raise typer.Exit(2) from None
+    if not reported:
+        err.print("[red]error:[/] no malware names found; the list was left unchanged")
+        raise typer.Exit(2)
+    try:
+        dest, kept = write_known_malicious(reported, output, legitimate=legit)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write: {exc}")
+        raise typer.Exit(2) from None
+    print(f"wrote {kept} names to {dest} ({len(reported) - kept} dropped as legitimate)")
+
+
 @dataset_app.command("build-benign")
 def build_benign_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Default: <cache>/benign.")] = None,
