@@ -9,7 +9,8 @@
 # in benchmarks/heldout-benign.csv (2,492 projects: popular ranks 1,001-2,000 and long-tail
 # projects outside the shipped model's training corpus); TOP and LONGTAIL (popular and
 # long-tail project counts) build a fresh corpus instead; PEER=0 skips the GuardDog
-# comparison (a seeded subset: benchmarks/peer_subset.py); DOUANE (default: douane on
+# comparison (a seeded subset: benchmarks/peer_subset.py, sized by PEER_MALWARE, PEER_POPULAR
+# and PEER_LONGTAIL, default 1000/400/600: GuardDog costs ~1 s per file); DOUANE (default: douane on
 # PATH, else .venv/bin/douane), PYTHON (default: .venv/bin/python, else python3).
 set -eu
 
@@ -48,8 +49,11 @@ if [ "$PEER" != 0 ]; then
     step "douane beside GuardDog 3.2.0 (same files)"
     mkdir -p "$OUT/peer"
     "$PYTHON" "$here/benchmarks/peer_subset.py" "$OUT/malicious/manifest.csv" \
-        "$OUT/benign/manifest.csv" "$OUT/peer"
+        "$OUT/benign/manifest.csv" "$OUT/peer" --malware-n "${PEER_MALWARE:-1000}" \
+        --popular "${PEER_POPULAR:-400}" --longtail "${PEER_LONGTAIL:-600}"
+    # douane's outcomes on the subset come from the evaluation above (same files, same run)
     "$PYTHON" "$here/benchmarks/peer_guarddog.py" --malicious "$OUT/peer/peer-malicious.csv" \
-        --benign "$OUT/peer/peer-benign.csv" --jobs "$JOBS" --out "$OUT/peer" | tee "$OUT/peer/table.txt"
+        --benign "$OUT/peer/peer-benign.csv" --jobs "$JOBS" --out "$OUT/peer" \
+        --douane-results "$OUT/report/results.jsonl" | tee "$OUT/peer/table.txt"
 fi
 step "done: see $OUT/report/report.md and $OUT/peer/table.txt"
