@@ -6,13 +6,19 @@ artifact, the scanner's scoring step twice on the same findings: with the shippe
 (features, LightGBM prediction, ``pred_contrib`` explanation) and with the documented rules
 weighting that ``--rules-only`` uses, so both figures come from the same run.
 
-usage: python benchmarks/bench_model.py [--benign N] [--malware N] [--seed S]
+``--dump FILE`` writes each artifact's feature dict, score, verdict and explanation as one JSON
+line (floats as Python writes them, so two dumps compare bit for bit): how a speed change
+proves it left every value alone.
+
+usage: python benchmarks/bench_model.py [--benign N] [--malware N] [--seed S] [--slowest K]
+                                        [--dump FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import statistics
 import time
@@ -43,6 +49,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="timings per artifact (min is kept)")
     ap.add_argument("--benign-manifest", type=Path, default=None)
     ap.add_argument("--dataset", type=Path, default=DATASET)
+    ap.add_argument("--slowest", type=int, default=0, help="list the K slowest artifacts")
+    ap.add_argument("--dump", type=Path, default=None, help="features and scores as JSON lines")
     args = ap.parse_args()
     if model_mod.load() is None:
         raise SystemExit("no model ships (or DOUANE_MODEL_DIR holds none)")
@@ -67,19 +75,26 @@ def main() -> None:
     real = scanner.score_findings
 
     def capture(findings, context, options):  # type: ignore[no-untyped-def]
-        captured.append((list(findings), context))
+        captured.append((list(findings), context, current))
         return real(findings, context, options)
 
     scanner.score_findings = capture  # type: ignore[assignment]
     options = ScanOptions(time_budget_s=60)
     for art, _ in arts:
+        current = art.filename
         scan_artifact(art, options)
     scanner.score_findings = real  # type: ignore[assignment]
 
-    with_model, rules, feats_only = [], [], []
-    for findings, context in captured:
+    with_model, rules, feats_only, named = [], [], [], []
+    dump = args.dump.open("w") if args.dump else None
+    for findings, context, filename in captured:
         if context is None:
             continue
+        if dump is not None:
+            score, verdict, reasons = model_mod.predict(findings, context)
+            row = {"filename": filename, "features": features(summarise(findings, context)),
+                   "score": score, "verdict": str(verdict), "explanation": list(reasons)}  # fmt: skip
+            dump.write(json.dumps(row, sort_keys=True) + "\n")
         best_m = best_r = best_f = float("inf")
         for _ in range(args.repeat):
             t = time.perf_counter()
@@ -94,6 +109,9 @@ def main() -> None:
         with_model.append(best_m * 1000)
         rules.append(best_r * 1000)
         feats_only.append(best_f * 1000)
+        named.append((best_m * 1000, best_f * 1000, len(context.files), filename))
+    if dump is not None:
+        dump.close()
     n = len(with_model)
     print(f"{n} artifacts scored (of {len(arts)} scanned); per artifact, min of {args.repeat} runs")
     print(f"{'step':34} {'median':>9} {'p99':>9} {'max':>9} {'mean':>9}")
@@ -109,6 +127,8 @@ def main() -> None:
     added = [m - r for m, r in zip(with_model, rules, strict=True)]
     print(f"model adds: median {statistics.median(added):.3f} ms, p99 {pct(added, 0.99):.3f} ms "
           f"per artifact (target < 1 ms)")  # fmt: skip
+    for ms, fms, files, filename in sorted(named, reverse=True)[: args.slowest]:
+        print(f"  {ms:8.3f}ms (features {fms:.3f}ms) {files:6} files  {filename}")
 
 
 if __name__ == "__main__":
