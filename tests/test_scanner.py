@@ -38,3 +38,26 @@ def test_scan_many_parallel_matches_serial(benign_sdist: Path, tmp_path: Path):
     parallel = sorted((r.filename, r.verdict) for r in scan_many(arts, jobs=2))
     assert serial == parallel
     assert len(parallel) == 4
+
+
+def test_slow_previous_release_costs_the_diff_not_the_scan(
+    stealer_sdist: Path, benign_sdist: Path, monkeypatch
+):
+    """The previous release has half a budget of its own: when it runs out, the new release
+    is still scanned with its full budget, without a diff baseline."""
+    import douane.scanner as scanner
+    from douane.analysis.engine import BudgetExceeded
+
+    real = scanner.analyse
+
+    def slow_previous(artifact, opened, **kw):
+        if artifact.path == benign_sdist:
+            raise BudgetExceeded
+        return real(artifact, opened, **kw)
+
+    monkeypatch.setattr(scanner, "analyse", slow_previous)
+    options = ScanOptions(previous=local_artifact(benign_sdist))
+    res = scan_artifact(local_artifact(stealer_sdist), options)
+    assert res.verdict is Verdict.MALICIOUS
+    assert res.stats["baseline"] is False
+    assert all(f.new is None for f in res.findings)

@@ -105,18 +105,21 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
     try:
         data = _unwrap(artifact, options)
         started = time.perf_counter()
-        deadline = time.monotonic() + options.time_budget_s
-        opened = _open(artifact, options, deadline, data)
-        kind = opened.kind
         previous_ctx = None
         prev_artifact = artifact.previous or options.previous
         if prev_artifact is not None:
+            # diff is a bonus: the previous release gets half a budget of its own, and when
+            # it cannot be read in time the new release is still scanned, with its full budget
+            prev_deadline = time.monotonic() + options.time_budget_s / 2
             try:
                 prev_data = _unwrap(prev_artifact, options)
-                prev_opened = _open(prev_artifact, options, deadline, prev_data)
-                previous_ctx = analyse(prev_artifact, prev_opened, deadline=deadline).context
-            except (ArchiveError, AnalysisBudgetExceeded):
-                previous_ctx = None  # diff is a bonus: the new release is still scanned
+                prev_opened = _open(prev_artifact, options, prev_deadline, prev_data)
+                previous_ctx = analyse(prev_artifact, prev_opened, deadline=prev_deadline).context
+            except (ArchiveError, ArchiveBudgetExceeded, AnalysisBudgetExceeded):
+                previous_ctx = None
+        deadline = time.monotonic() + options.time_budget_s
+        opened = _open(artifact, options, deadline, data)
+        kind = opened.kind
         result = analyse(artifact, opened, deadline=deadline, previous=previous_ctx)
         if previous_ctx is not None:
             result.findings[:] = mark_new(result.findings, previous_ctx.findings)
