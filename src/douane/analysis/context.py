@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import ahocorasick
 
 from douane.analysis.interface import FileType, Hit
 from douane.domain import Artifact, ArtifactKind, Member, Where, snip
@@ -73,6 +76,30 @@ def base_where(rel_path: str, kind: ArtifactKind) -> Where:
     if _TEST_DIRS.search(rel_path) or _TEST_FILE.search(rel_path):
         return Where.TEST
     return Where.IMPORT
+
+
+class Words:
+    """A fixed set of byte strings, all looked for in one pass over a file (Aho-Corasick).
+
+    For the cheap look a rule takes at a file's bytes before heavier work: ``re`` runs an
+    alternation of literals at every position, tens of times slower over a large file.
+    """
+
+    def __init__(self, words: Iterable[bytes]) -> None:
+        self.words = frozenset(words)
+        self._automaton = ahocorasick.Automaton()
+        for w in sorted(self.words):
+            self._automaton.add_word(w.decode("latin-1"), w)
+        self._automaton.make_automaton()
+
+    def search(self, data: bytes) -> bool:
+        """Whether any of the words occurs in ``data``."""
+        return next(self._automaton.iter(data.decode("latin-1")), None) is not None
+
+    def finditer(self, data: bytes) -> Iterator[tuple[int, bytes]]:
+        """Every occurrence (overlapping ones too) as (start offset, word), by end offset."""
+        for end, word in self._automaton.iter(data.decode("latin-1")):
+            yield end - len(word) + 1, word
 
 
 V = TypeVar("V")

@@ -31,6 +31,7 @@ from douane.analysis.context import (
     FileContext,
     PyContext,
     RecentTrees,
+    Words,
     child_nodes,
     const_str,
     walk_order,
@@ -1070,45 +1071,52 @@ _SENDISH = (b"post", b"put", b"urlopen", b"Request", b"request", b"get(", b"Webh
             b"wget", b"send", b"Bot(", b"Invoke-", b"iwr", b"irm")  # fmt: skip
 
 
-_SOURCE_TOKENS = re.compile(
-    rb"get_credentials|get_frozen_credentials|gethostname|getfqdn|platform\.node|node\(\)|uname|getuser|getlogin|getnode|GetUserName|"
-    rb"GetComputerName|environ[):,]|environ\.(copy|items|keys|values)|CryptUnprotectData|paste\(|"
-    rb"GetClipboardData|clipboard_get|ImageGrab|screenshot|mss\(|listdir|whoami|printenv|"
-    rb"169\.254\.169\.254|metadata\.google|\{24\}|dQw4w9WgXcQ|\.ssh|id_rsa|\.aws|netrc|"
-    rb"pypirc|npmrc|\.docker|\.kube|/etc/passwd|/etc/shadow|Keychain|Login Data|Cookies|Local State|"
-    rb"logins\.json|key4\.db|leveldb|Local Storage|wallet|Wallet|Exodus|Electrum|solana|USERNAME|"
-    rb"COMPUTERNAME|ipify|ipinfo|ifconfig|icanhazip|ip-api|ipapi|checkip|ident\.me|myip"
-)
+# what a stealer reads, as literals: one Aho-Corasick pass instead of a regex alternation
+# tried at every byte (~40 ms per 250 KB file)
+_SOURCE_WORDS = Words((
+    b"get_credentials", b"get_frozen_credentials", b"gethostname", b"getfqdn", b"platform.node",
+    b"node()", b"uname", b"getuser", b"getlogin", b"getnode", b"GetUserName", b"GetComputerName",
+    b"environ)", b"environ:", b"environ,", b"environ.copy", b"environ.items", b"environ.keys",
+    b"environ.values", b"CryptUnprotectData", b"paste(", b"GetClipboardData", b"clipboard_get",
+    b"ImageGrab", b"screenshot", b"mss(", b"listdir", b"whoami", b"printenv", b"169.254.169.254",
+    b"metadata.google", b"{24}", b"dQw4w9WgXcQ", b".ssh", b"id_rsa", b".aws", b"netrc", b"pypirc",
+    b"npmrc", b".docker", b".kube", b"/etc/passwd", b"/etc/shadow", b"Keychain", b"Login Data",
+    b"Cookies", b"Local State", b"logins.json", b"key4.db", b"leveldb", b"Local Storage",
+    b"wallet", b"Wallet", b"Exodus", b"Electrum", b"solana", b"USERNAME", b"COMPUTERNAME",
+    b"ipify", b"ipinfo", b"ifconfig", b"icanhazip", b"ip-api", b"ipapi", b"checkip", b"ident.me",
+    b"myip",
+))  # fmt: skip
 _CANDIDATE: dict[int, tuple[object, tuple[bool, bool]]] = {}  # id(FileContext) -> (it, answer)
 
 
-def _candidate(ctx: PyContext) -> tuple[bool, bool]:
+def _candidate(file: FileContext) -> tuple[bool, bool]:
     """(names a drop destination, reads something worth stealing): a cheap look at the text
     before the per-file analysis, once per file even when the engine parses it in blocks."""
-    entry = _CANDIDATE.get(id(ctx.file))
-    if entry is not None and entry[0] is ctx.file:
+    entry = _CANDIDATE.get(id(file))
+    if entry is not None and entry[0] is file:
         return entry[1]
-    data = ctx.file.member.data
+    data = file.member.data
     drop = sources = False
     if any(t in data for t in _SENDISH):
-        for url in set(ind.find_urls(_url_lines(ctx.file.text))):
+        for url in set(ind.find_urls(_url_lines(file.text))):
             if _drop_url(url):
                 drop = True
                 break
         drop = (
             drop
-            or bool(_TELEGRAM_TOKEN_BYTES.search(data) or _DROP_BYTES.search(data))
+            or bool(_TELEGRAM_TOKEN_BYTES.search(data))
+            or _drop_host_bytes(data)
             or b"chr(" in data
         )
-        if not drop:
+        if not drop and _IP_HINT.search(data):
             for m in _IP_BYTES.finditer(data):
                 if ind.is_public_ip(m.group(1).decode()):
                     drop = True
                     break
-        sources = bool(_SOURCE_TOKENS.search(data))
+        sources = _SOURCE_WORDS.search(data)
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
-    _CANDIDATE[id(ctx.file)] = (ctx.file, (drop, sources))
+    _CANDIDATE[id(file)] = (file, (drop, sources))
     return drop, sources
 
 
@@ -1130,11 +1138,28 @@ def _drop_url(url: str) -> bool:
     return ind.url_kind(url) in ind.DROP_KINDS or ind.url_host(url) in _HOOK_HOSTS
 
 
-_DROP_BYTES = re.compile(  # drop hosts written without a scheme, or inside a longer string
-    rb"[\w-]\.(" + b"|".join(re.escape(x.encode()) for x in sorted(
-        ind.TUNNEL_SUFFIXES | ind.MOCK_API_SUFFIXES | ind.DYNDNS_SUFFIXES | ind.FILE_HOST_SUFFIXES)) + rb")\b"
-)  # fmt: skip
+# drop hosts written without a scheme, or inside a longer string: what the regex
+# rb"[\w-]\.(suffix|...)\b" finds, from one pass for the suffixes (the regex tries each of
+# them at every byte of the file)
+_DROP_SUFFIXES = Words(b"." + x.encode() for x in sorted(
+    ind.TUNNEL_SUFFIXES | ind.MOCK_API_SUFFIXES | ind.DYNDNS_SUFFIXES | ind.FILE_HOST_SUFFIXES))  # fmt: skip
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _drop_host_bytes(data: bytes) -> bool:
+    for start, word in _DROP_SUFFIXES.finditer(data):
+        if start == 0 or (data[start - 1] not in _WORD_BYTES and data[start - 1] != ord("-")):
+            continue
+        end = start + len(word)  # `\b` after the suffix
+        if (data[end - 1] in _WORD_BYTES) != (end < len(data) and data[end] in _WORD_BYTES):
+            return True
+    return False
+
+
 _IP_BYTES = re.compile(rb"['\"]((?:\d{1,3}\.){3}\d{1,3})['\"]")
+# the tail every match of _IP_BYTES holds, searched first: a literal lead (".") lets `re`
+# skip ahead, where _IP_BYTES tries its quote-and-digits head at every byte
+_IP_HINT = re.compile(rb"\.\d{1,3}\.\d{1,3}\.\d{1,3}['\"]")
 _HOOK_HOSTS = frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com",
                          "hooks.slack.com", "api.telegram.org"})  # fmt: skip
 _TELEGRAM_TOKEN_BYTES = re.compile(rb"['\"]\d{6,12}:[A-Za-z0-9_-]{30,}['\"]")
@@ -1144,7 +1169,7 @@ def _may_send(ctx: PyContext, need_drop: bool) -> bool:
     """Whether the per-file flow analysis is worth running. Without a drop destination in the
     text, only a secret sent to an ordinary fixed host can be found: not looked for in tests
     (tests copy and patch the environment all the time) or in very large generated files."""
-    drop, sources = _candidate(ctx)
+    drop, sources = _candidate(ctx.file)
     if drop:
         return True
     if need_drop or not sources:

@@ -1,0 +1,106 @@
+"""Cheap looks a rule takes before its real work must never turn away a file the work flags."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from douane.analysis import exfiltration as ex
+from douane.analysis import indicators as ind
+from douane.analysis.context import FileContext, Words
+from douane.analysis.interface import FileType
+from douane.analysis.obfuscation import _may_confuse, confusable_identifier
+from douane.domain import ArtifactKind, Member, Where
+
+
+def _file(text: str) -> FileContext:
+    data = text.encode()
+    return FileContext(Member("m.py", data, len(data)), "m.py", FileType.PYTHON, Where.IMPORT,
+                       ArtifactKind.SDIST)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ｅｘｅｃ(payload)\n",
+        "𝐞𝐱𝐞𝐜(payload)\n",
+        "def sеnd_data():\n    pass\n",  # Cyrillic е
+        "x² = 1\n",
+        "ﬁle = open('x')\n",
+        "import ｏｓ\nｏｓ.system('id')\n",
+    ],
+)
+def test_confusable_prefilter_lets_flagged_names_through(text):
+    """Regression: DOU705 tokenized every file holding one Greek, Cyrillic or fullwidth byte
+    (a third of a big SDK's scan); the prefilter must still pass what the tokens flag."""
+    assert list(confusable_identifier(_file(text)))
+    assert _may_confuse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# привет мир\nx = 1\n",
+        "μ = 3\nΔx = 1\nσ_max = 2\n",
+        "s = '中文，测试：（）'\n",
+        "a = 'em — dash'\ncafé = 1\n",
+    ],
+)
+def test_confusable_prefilter_skips_prose_and_notation(text):
+    assert not list(confusable_identifier(_file(text)))
+    assert not _may_confuse(text)
+
+
+_OLD_SOURCES = re.compile(
+    rb"get_credentials|get_frozen_credentials|gethostname|getfqdn|platform\.node|node\(\)|uname|"
+    rb"getuser|getlogin|getnode|GetUserName|GetComputerName|environ[):,]|"
+    rb"environ\.(copy|items|keys|values)|CryptUnprotectData|paste\(|GetClipboardData|"
+    rb"clipboard_get|ImageGrab|screenshot|mss\(|listdir|whoami|printenv|169\.254\.169\.254|"
+    rb"metadata\.google|\{24\}|dQw4w9WgXcQ|\.ssh|id_rsa|\.aws|netrc|pypirc|npmrc|\.docker|"
+    rb"\.kube|/etc/passwd|/etc/shadow|Keychain|Login Data|Cookies|Local State|logins\.json|"
+    rb"key4\.db|leveldb|Local Storage|wallet|Wallet|Exodus|Electrum|solana|USERNAME|"
+    rb"COMPUTERNAME|ipify|ipinfo|ifconfig|icanhazip|ip-api|ipapi|checkip|ident\.me|myip"
+)
+_OLD_DROP = re.compile(
+    rb"[\w-]\.("
+    + b"|".join(
+        re.escape(x.encode())
+        for x in sorted(
+            ind.TUNNEL_SUFFIXES
+            | ind.MOCK_API_SUFFIXES
+            | ind.DYNDNS_SUFFIXES
+            | ind.FILE_HOST_SUFFIXES
+        )
+    )
+    + rb")\b"
+)
+_SAMPLES = [
+    b"x = os.environ.copy()",
+    b"x = os.environ['HOME']",
+    b"platform.node()",
+    b"print('node ()')",
+    b"u = 'abc.ngrok.io/x'",
+    b"u = 'abc.ngrok.iox'",
+    b"u = '.ngrok.io'",
+    b"u = 'a-.ngrok.io'",
+    b"ngrok.io",
+    b"u = 'x.pipedream.net'",
+    b"requests.post(u, data=d)",
+    b"'wallets'",
+]
+
+
+@pytest.mark.parametrize("data", _SAMPLES)
+def test_exfiltration_candidate_searches_match_the_regexes_they_replace(data):
+    """Regression: three regexes over every sending file cost ~70 ms per 250 KB."""
+    assert ex._SOURCE_WORDS.search(data) == bool(_OLD_SOURCES.search(data))
+    assert ex._drop_host_bytes(data) == bool(_OLD_DROP.search(data))
+    if ex._IP_BYTES.search(data):
+        assert ex._IP_HINT.search(data)
+
+
+def test_words_reports_overlapping_occurrences_with_their_starts():
+    w = Words([b"abc", b"bc", b"c"])
+    assert sorted(w.finditer(b"xabc")) == [(1, b"abc"), (2, b"bc"), (3, b"c")]
+    assert w.search(b"zzc") and not w.search(b"zzz")
