@@ -22,7 +22,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import compress, repeat
+from operator import attrgetter, gt, is_, itemgetter, or_
 from typing import TYPE_CHECKING, Any
 
 from douane.analysis.interface import FileType, Tag
@@ -93,16 +95,49 @@ SETUP_USUAL = frozenset({
     "shlex", "copy", "math", "operator", "enum", "dataclasses", "runpy", "unittest", "argparse",
     "_version", "version", "ctypes", "zipfile", "tarfile", "urllib", "hashlib",
 })  # fmt: skip
-_IMPORT_RE = re.compile(
-    r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import|import[ \t]+([A-Za-z_][\w., \t]*))",
-    re.MULTILINE,
+# Statements at the start of a line. Each pattern is written twice: anchored at the text's
+# start, and after a newline. A search for a leading "\n" jumps from newline to newline, where
+# a MULTILINE "^" pattern is tried at every character (milliseconds on a 100 KB setup.py);
+# both find the same matches, as no match spans a newline. The leading blanks are possessive
+# ("*+"): a keyword follows them, so giving blanks back can never make a match.
+_IMPORT_STMT = (
+    r"[ \t]*+(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import|import[ \t]+([A-Za-z_][\w., \t]*))"
 )
-_DEF_RE = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]", re.MULTILINE)
-_CLASS_RE = re.compile(rb"^[ \t]*class[ \t]", re.MULTILINE)
-_B64ISH_RE = re.compile(rb"[A-Za-z0-9+/=_\-]{64,}")
-_ENTRY_INIT = re.compile(r"^(?:[^/]+/)?__init__\.py$")
+_DEF_STMT = rb"[ \t]*+(?:async[ \t]+)?def[ \t]"
+_CLASS_STMT = rb"[ \t]*+class[ \t]"
+_IMPORT_RE = (re.compile(_IMPORT_STMT), re.compile("\n" + _IMPORT_STMT))
+_DEF_RE = (re.compile(_DEF_STMT), re.compile(b"\n" + _DEF_STMT))
+_CLASS_RE = (re.compile(_CLASS_STMT), re.compile(b"\n" + _CLASS_STMT))
+_SETUP_CALL = re.compile(r"\bsetup\s*\(")
+# The longest run of base64-like characters: the class mapped to "a", all else to a space.
+_B64ISH = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+_B64ISH_RUNS = bytes(ord("a") if b in _B64ISH else ord(" ") for b in range(256))
+LONG_TOKEN_MIN = 64  # shorter runs read as 0
+_LONG_RUN = b"a" * LONG_TOKEN_MIN
+_ASCII_BLANK = b" \t\r\x0b\x0c"  # what bytes.strip() removes, besides the newline
+_NON_BLANK_MARKS = bytes(10 if b == 10 else ord("a") for b in range(256))
+_ENTRY_INIT = re.compile(r"^(?:[^/]+/)?__init__\.py$")  # any match holds at most one "/"
 ENTRY_MAX_BYTES = 128 * 1024  # measure at most this much of each install/import entry file
 _BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+_MAGIC_HEADS = frozenset(m[:2] for m in _BINARY_MAGIC)  # first two bytes: a cheap first test
+_COMPILED = (".pyc", ".pyo")
+_NOT_BINARY = (".py", ".txt", ".md")
+
+
+def _case_variants(suffix: str) -> frozenset[str]:
+    """Every upper/lower spelling of an ASCII suffix: ``path[-len(s):]`` is one of them exactly
+    when ``path.lower().endswith(s)``, without lowering the whole path (no other character
+    lowers to a letter of ".pyc"/".pyo": only the Kelvin sign and the dotted capital I lower
+    to ASCII, "k" and "i" + a combining dot)."""
+    out = [""]
+    for ch in suffix:
+        out = [o + c for o in out for c in dict.fromkeys((ch.lower(), ch.upper()))]
+    return frozenset(out)
+
+
+_COMPILED_TAILS = _case_variants(".pyc") | _case_variants(".pyo")
+_TAIL4 = itemgetter(slice(-4, None))
+_HEAD2 = itemgetter(slice(None, 2))
 
 # E-mail domain kinds: ordinary free webmail vs throwaway inboxes (not campaign strings:
 # public lists of providers, the same for every project).
@@ -263,10 +298,23 @@ def _entropy(data: bytes) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
+def _line_starts(pair: tuple[re.Pattern, re.Pattern], data: Any) -> Iterable[re.Match]:
+    """Matches of a statement pattern at the start of any line of ``data``, in order."""
+    first = pair[0].match(data)
+    if first is not None:
+        yield first
+    yield from pair[1].finditer(data)
+
+
 def _imports(text: str) -> list[str]:
     """Top-level module names imported anywhere in ``text`` (regex: the file may not parse)."""
+    return _imported(_line_starts(_IMPORT_RE, text))
+
+
+def _imported(matches: Iterable[re.Match]) -> list[str]:
+    """The module names of import-statement matches, in order."""
     out: list[str] = []
-    for m in _IMPORT_RE.finditer(text):
+    for m in matches:
         if m.group(1):
             out.append(m.group(1).split(".", 1)[0])
         else:
@@ -277,12 +325,50 @@ def _imports(text: str) -> list[str]:
     return out
 
 
+def _count_statements(pair: tuple[re.Pattern, re.Pattern], data: bytes) -> int:
+    return (pair[0].match(data) is not None) + len(pair[1].findall(data))
+
+
+def _calls_setup(text: str) -> bool:
+    r"""``re.search(r"\bsetup\s*\(", text)``, tried only where "setup" occurs."""
+    at = text.find("setup")
+    while at >= 0:
+        if _SETUP_CALL.match(text, at):  # \b still sees the character before ``at``
+            return True
+        at = text.find("setup", at + 1)
+    return False
+
+
+def _non_blank_lines(data: bytes) -> int:
+    """Lines with something besides ASCII blanks: with the blanks deleted and every other
+    byte but the newline made "a", a line is non-blank exactly when an "a" starts it."""
+    marked = data.translate(_NON_BLANK_MARKS, _ASCII_BLANK)
+    return marked.count(b"\na") + marked.startswith(b"a")
+
+
 def _max_line(data: bytes) -> int:
-    return max((len(x) for x in data.split(b"\n")), default=0)
+    """The longest line (``max(len(x) for x in data.split(b"\n"))``), from where the
+    newlines are: no line is copied."""
+    import numpy as np
+
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if len(newlines) == 0:
+        return len(data)
+    inner = int(np.diff(newlines).max(initial=1)) - 1  # lines between two newlines
+    return max(int(newlines[0]), inner, len(data) - 1 - int(newlines[-1]))
 
 
 def _long_token(data: bytes) -> int:
-    return max((m.end() - m.start() for m in _B64ISH_RE.finditer(data)), default=0)
+    """Longest run of at least LONG_TOKEN_MIN base64-like characters (0 when none)."""
+    runs = data.translate(_B64ISH_RUNS)
+    longest = 0
+    at = runs.find(_LONG_RUN)  # the start of a run: one starting earlier would be found first
+    while at >= 0:
+        end = runs.find(b" ", at)
+        end = len(runs) if end < 0 else end
+        longest = max(longest, end - at)
+        at = runs.find(_LONG_RUN, end)
+    return longest
 
 
 def _version_measures(version: str) -> dict[str, float]:
@@ -369,11 +455,14 @@ def _name_measures(ctx: ArtifactContext) -> dict[str, float]:
     """Name features say *how* a name relates to popular ones, never which name it is."""
     from douane.analysis import names
 
-    canon = {names.canonical(n) for n, _, _ in names.project_names(ctx)}
+    # Names only: without its files, the context gives the same names and matches but no line
+    # numbers, which would cost a walk over every file of the release (twice) to find.
+    bare = replace(ctx, files=[])
+    canon = {names.canonical(n) for n, _, _ in names.project_names(bare)}
     out = {"meta.name_mismatch": float(len(canon) > 1), "name.imitation": 0.0,
            "name.target_rank": 0.0, "name.internal": 0.0}  # fmt: skip
     try:
-        best = names.best_match(ctx)
+        best = names.best_match(bare)
     except (ValueError, OSError):
         best = None
     if best is not None:
@@ -383,50 +472,59 @@ def _name_measures(ctx: ArtifactContext) -> dict[str, float]:
     return out
 
 
+_REL_PATH = attrgetter("rel_path")
+_FILE_TYPE = attrgetter("file_type")
+_MEMBER = attrgetter("member")
+_SIZE = attrgetter("size")
+_DATA = attrgetter("data")
+
+
 def _structure_measures(ctx: ArtifactContext) -> dict[str, float]:
+    # Releases hold thousands of files, so each measure is one pass in C (map, count,
+    # compress) over the files' paths, types and members; Python looks only at the few files
+    # that can be an entry point, setup.py, or a native executable.
     files = ctx.files
     n = len(files)
-    counts = {"py": 0, "pth": 0, "bin": 0, "pyc": 0, "scripts": 0, "js": 0}
-    total = py_bytes = depth = 0
-    entry: list[bytes] = []
-    early_text: list[str] = []
-    setup = None
-    for f in files:
-        m = f.member
-        total += m.size
-        depth = max(depth, f.rel_path.count("/"))
-        ft = f.file_type
-        if ft is FileType.PYTHON:
-            counts["py"] += 1
-            py_bytes += m.size
-            if f.rel_path == "setup.py":
-                setup = f
-            elif _ENTRY_INIT.match(f.rel_path) and f.where is not Where.TEST:
-                entry.append(m.data[:ENTRY_MAX_BYTES])
-        elif ft is FileType.PTH:
-            counts["pth"] += 1
-            entry.append(m.data[:ENTRY_MAX_BYTES])
-        elif ft in (FileType.SHELL, FileType.WINDOWS_SCRIPT):
-            counts["scripts"] += 1
-        elif ft is FileType.JAVASCRIPT:
-            counts["js"] += 1
-        lower = f.rel_path.lower()
-        if lower.endswith((".pyc", ".pyo")):
-            counts["pyc"] += 1
-        elif m.data[:4].startswith(_BINARY_MAGIC) and not lower.endswith((".py", ".txt", ".md")):
-            counts["bin"] += 1
+    paths = list(map(_REL_PATH, files))
+    types = list(map(_FILE_TYPE, files))  # FileType members: equal only when identical
+    members = list(map(_MEMBER, files))
+    sizes = list(map(_SIZE, members))
+    slashes = list(map(str.count, paths, repeat("/")))
+    n_py = types.count(FileType.PYTHON)
+    entry: list[bytes] = []  # .pth files and top-level __init__.py outside tests, in file order
+    maybe = map(gt, repeat(2), slashes)  # _ENTRY_INIT needs at most one "/"
+    if FileType.PTH in types:
+        maybe = map(or_, maybe, map(is_, types, repeat(FileType.PTH)))
+    for f in compress(files, maybe):
+        if f.file_type is FileType.PTH or (
+            f.file_type is FileType.PYTHON and f.rel_path != "setup.py"
+            and _ENTRY_INIT.match(f.rel_path) and f.where is not Where.TEST
+        ):  # fmt: skip
+            entry.append(f.member.data[:ENTRY_MAX_BYTES])
+    setup = None  # the last Python file named setup.py
+    at = -1
+    for _ in range(paths.count("setup.py")):
+        at = paths.index("setup.py", at + 1)
+        if files[at].file_type is FileType.PYTHON:
+            setup = files[at]
+    binary = 0  # native executables by magic bytes, unless their name says otherwise
+    heads = map(_HEAD2, map(_DATA, members))
+    for at in compress(range(n), map(_MAGIC_HEADS.__contains__, heads)):
+        lower = paths[at].lower()
+        if members[at].data[:4].startswith(_BINARY_MAGIC) and not lower.endswith(_COMPILED):
+            binary += not lower.endswith(_NOT_BINARY)
     out = {
         "files.count": float(n),
-        "files.python": float(counts["py"]),
-        "files.python_share": counts["py"] / n if n else 0.0,
-        "files.max_depth": float(depth),
-        "files.pth": float(counts["pth"]),
-        "files.binary": float(counts["bin"]),
-        "files.pyc": float(counts["pyc"]),
-        "files.scripts": float(counts["scripts"]),
-        "files.javascript": float(counts["js"]),
-        "bytes.total": float(total),
-        "bytes.python": float(py_bytes),
+        "files.python": float(n_py),
+        "files.python_share": n_py / n if n else 0.0,
+        "files.max_depth": float(max(slashes, default=0)),
+        "files.pth": float(types.count(FileType.PTH)),
+        "files.binary": float(binary),
+        "files.pyc": float(list(map(_COMPILED_TAILS.__contains__, map(_TAIL4, paths))).count(True)),
+        "files.scripts": float(types.count(FileType.SHELL) + types.count(FileType.WINDOWS_SCRIPT)),
+        "files.javascript": float(types.count(FileType.JAVASCRIPT)),
+        "bytes.total": float(sum(sizes)),
+        "bytes.python": float(sum(compress(sizes, map(is_, types, repeat(FileType.PYTHON))))),
         "archive.issues": float(len(ctx.opened.issues)),
         "setup.present": float(setup is not None),
         "entry.files": float(len(entry)),
@@ -435,8 +533,7 @@ def _structure_measures(ctx: ArtifactContext) -> dict[str, float]:
         "entry.long_token": float(max((_long_token(e) for e in entry), default=0)),
         "entry.entropy": max((_entropy(e) for e in entry), default=0.0),
     }
-    for e in entry:
-        early_text.append(e.decode("utf-8", "replace"))
+    early_text = [e.decode("utf-8", "replace") for e in entry]
     if setup is not None:
         data = setup.member.data[:ENTRY_MAX_BYTES]
         text = data.decode("utf-8", "replace")
@@ -444,13 +541,13 @@ def _structure_measures(ctx: ArtifactContext) -> dict[str, float]:
         mods = _imports(text)
         out.update({
             "setup.bytes": float(setup.member.size),
-            "setup.lines": float(sum(1 for x in data.split(b"\n") if x.strip())),
-            "setup.defs": float(len(_DEF_RE.findall(data))),
-            "setup.classes": float(len(_CLASS_RE.findall(data))),
+            "setup.lines": float(_non_blank_lines(data)),
+            "setup.defs": float(_count_statements(_DEF_RE, data)),
+            "setup.classes": float(_count_statements(_CLASS_RE, data)),
             "setup.imports": float(len(mods)),
             "setup.unusual_imports": float(len({m for m in mods if m not in SETUP_USUAL})),
             "setup.cmdclass": float("cmdclass" in text),
-            "setup.calls_setup": float(re.search(r"\bsetup\s*\(", text) is not None),
+            "setup.calls_setup": float(_calls_setup(text)),
             "setup.kwargs": float(len([k for k in ctx.setup_kwargs if not k.startswith("_")])),
             "setup.max_line": float(_max_line(data)),
             "setup.long_token": float(_long_token(data)),
@@ -545,7 +642,7 @@ def features(summary: Summary) -> dict[str, float]:
 
 def vector(feats: dict[str, float], names: Iterable[str]) -> list[float]:
     """Values in the model's order; a name the summary lacks reads as 0."""
-    return [feats.get(n, ZERO_DEFAULT) for n in names]
+    return list(map(feats.get, names, repeat(ZERO_DEFAULT)))
 
 
 def ruleset_fingerprint() -> str:
