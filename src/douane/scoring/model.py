@@ -229,7 +229,7 @@ def _contributions(model: Model, feats: dict[str, float]) -> tuple[float, list[f
 
     x = np.asarray([vector(feats, model.names)], dtype=np.float64)
     row = model.booster.predict(x, pred_contrib=True, num_threads=1)[0]
-    return float(row.sum()), [float(v) for v in row[:-1]]
+    return float(row.sum()), row[:-1].tolist()
 
 
 # -- explanations -----------------------------------------------------------------------------
@@ -239,9 +239,9 @@ _COMBO_TAGS = {n: tags for n, tags, _ in COMBOS}
 
 
 def _behind(name: str, findings: Sequence[Finding]) -> list[Finding]:
-    """The findings a feature was computed from (empty for structure and metadata)."""
+    """The findings a feature was computed from, in their order (empty for structure and
+    metadata)."""
     from douane.analysis.registry import load_all
-    from douane.scoring.verdict import finding_weight
 
     rules = load_all()
     parts = name.split(".")
@@ -262,15 +262,18 @@ def _behind(name: str, findings: Sequence[Finding]) -> list[Finding]:
         picked = list(findings)
     else:
         return []
-    return sorted(picked, key=lambda f: -finding_weight(f))
+    return picked
 
 
 def _describe(name: str, value: float, findings: Sequence[Finding], table: dict[str, str]) -> str:
-    """One feature in a reviewer's words, with the finding behind it when there is one."""
+    """One feature in a reviewer's words, with the heaviest finding behind it (the first of
+    equals) when there is one: a pass over them, where sorting cost n log n weighings."""
+    from douane.scoring.verdict import finding_weight
+
     behind = _behind(name, findings)
     evidence = ""
     if behind:
-        f = behind[0]
+        f = max(behind, key=finding_weight)
         evidence = f"{f.rule} {f.name} ({f.where}) {f.file}:{f.line or '-'}: {f.message}"
         if len(behind) > 1:
             evidence += f" (+{len(behind) - 1} more)"
@@ -292,7 +295,8 @@ def explain(
     log-odds), each in words with the finding behind it; when nothing pushed up, what pulled
     the score down."""
     table = _table()
-    order = sorted(range(len(contrib)), key=lambda i: -contrib[i])
+    down = [-c for c in contrib]
+    order = sorted(range(len(contrib)), key=down.__getitem__)
     up = [i for i in order[:EXPLAIN_TOP] if contrib[i] > 0.05]
     picked = up or [i for i in order[::-1][:3] if contrib[i] < -0.05]
     out = []
