@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ahocorasick
 
-from douane.analysis.interface import FileType, Hit
+from douane.analysis.interface import Bare, FileType, Hit
 from douane.domain import Artifact, ArtifactKind, Member, Where, snip
 
 if TYPE_CHECKING:
@@ -61,6 +63,184 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_WORD_TAIL = re.compile(r"[\w\x80-\U0010ffff]*")
+
+
+def name_runs(text: str) -> set[str]:
+    """The distinct runs of word or non-ASCII characters of ``text`` that hold a non-ASCII
+    one. Every identifier token lies inside one: the pure-Python tokenizer's names are runs
+    of word characters, the C tokenizer's take any non-ASCII character."""
+    runs: set[str] = set()
+    pos = 0
+    while (m := _NON_ASCII.search(text, pos)) is not None:
+        start = m.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        pos = _WORD_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+        runs.add(text[start:pos])
+    return runs
+
+
+@lru_cache(maxsize=4096)
+def folds_to_ascii(c: str) -> bool:
+    """NFKC turns ``c`` into ASCII and ``c`` can stand in a name: a word character (the
+    pure-Python tokenizer's names) or one that folds to ASCII letters, digits or `_` (the C
+    tokenizer's, checked after NFKC). Fullwidth punctuation of CJK prose is neither.
+
+    A name NFKC turns into a different, ASCII name holds such a character: NFKC composes
+    only into non-ASCII characters, so every character of the name decomposes into ASCII."""
+    folded = unicodedata.normalize("NFKC", c)
+    if not folded.isascii():
+        return False
+    return c.isalnum() or c == "_" or not folded or folded.replace("_", "a").isalnum()
+
+
+# -- where the code is: comments and string literals of Python source, without tokenizing ------
+
+_IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_IDENT_BYTES |= frozenset(range(0x80, 0x100))  # any byte of a non-ASCII character
+_PREFIXES = frozenset({b"r", b"u", b"b", b"br", b"rb", b"f", b"fr", b"rf", b"t", b"tr", b"rt"})
+_HASH_OR_QUOTE = re.compile(rb"[#'\"]")
+_EOL = re.compile(rb"[\r\n]|$")
+_STRING_TAIL = {  # the rest of a literal after its opening quote, escapes skipped
+    b"'": re.compile(rb"(?:[^'\\\r\n]++|\\(?:\r\n|[\s\S]))*+'"),
+    b'"': re.compile(rb'(?:[^"\\\r\n]++|\\(?:\r\n|[\s\S]))*+"'),
+    b"'''": re.compile(rb"(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"),
+    b'"""': re.compile(rb'(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'),
+}
+_FSTRING_PART = {  # in the literal part of an f-string: an escape, a brace, its end, a newline
+    q: re.compile(
+        rb"\\[^{}]|\{\{|\}\}|[{}]|" + re.escape(q) + (b"" if len(q) == 3 else rb"|[\r\n]")
+    )
+    for q in _STRING_TAIL
+}
+_FIELD_PART = re.compile(rb"[][(){}'\"#:]")  # in a replacement field
+_SPEC_PART = {q: re.compile(rb"[{}]|" + re.escape(q)) for q in _STRING_TAIL}
+
+
+def noncode_spans(data: bytes) -> list[tuple[int, int]] | None:
+    """(start, end) of every comment and string literal of Python source, in order; None when
+    the source is not lexed to its end (an unterminated string: Python would not parse it).
+
+    f-strings (and t-strings) are left in the code: their replacement fields are code, with
+    strings of any quote nested inside as Python 3.12 allows. Offsets are byte offsets: `#`,
+    quotes and backslashes are ASCII, and no byte of a UTF-8 character is.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (m := _HASH_OR_QUOTE.search(data, pos)) is not None:
+        i = m.start()
+        if data[i] == 35:  # '#'
+            end = _EOL.search(data, i).start()  # type: ignore[union-attr]
+            spans.append((i, end))
+            pos = end
+            continue
+        end, formatted = _literal_end(data, i)
+        if end is None:
+            return None
+        if not formatted:
+            spans.append((i, end))
+        pos = end
+    return spans
+
+
+def _literal_end(data: bytes, i: int) -> tuple[int | None, bool]:
+    """End of the string literal whose opening quote is at ``i``, and whether it is an
+    f-string (or t-string). The letters just before the quote are its prefix only when they
+    are one: `elif"x"` is a keyword and a plain string, as Python's tokenizer reads it."""
+    j = i
+    while j > 0 and data[j - 1] in _IDENT_BYTES:
+        j -= 1
+    prefix = data[j:i].lower()
+    formatted = prefix in _PREFIXES and (b"f" in prefix or b"t" in prefix)
+    q = data[i : i + 3] if data[i : i + 3] in (b"'''", b'"""') else data[i : i + 1]
+    if formatted:
+        return _fstring_end(data, i + len(q), q), True
+    m = _STRING_TAIL[q].match(data, i + len(q))
+    return (m.end() if m else None), False
+
+
+def _fstring_end(data: bytes, i: int, q: bytes) -> int | None:
+    part = _FSTRING_PART[q]
+    while (m := part.search(data, i)) is not None:
+        tok = m.group()
+        i = m.end()
+        if tok == q:
+            return i
+        if tok == b"{":
+            end = _field_end(data, i, q)
+            if end is None:
+                return None
+            i = end
+        elif tok in (b"}", b"\n", b"\r"):
+            return None
+    return None
+
+
+def _field_end(data: bytes, i: int, q: bytes) -> int | None:
+    """End of the replacement field opened just before ``i`` (after its closing brace)."""
+    depth = 0
+    while (m := _FIELD_PART.search(data, i)) is not None:
+        c = data[m.start()]
+        i = m.end()
+        if c in b"([{":
+            depth += 1
+        elif c in b")]":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif c == 125:  # '}'
+            if depth == 0:
+                return i
+            depth -= 1
+        elif c == 35:  # '#': a comment in a multi-line field
+            i = _EOL.search(data, i).start()  # type: ignore[union-attr]
+        elif c == 58:  # ':'
+            if depth == 0:
+                return _spec_end(data, i, q)
+        else:  # a string nested in the field
+            end, _ = _literal_end(data, m.start())
+            if end is None:
+                return None
+            i = end
+    return None
+
+
+def _spec_end(data: bytes, i: int, q: bytes) -> int | None:
+    """End of a format spec (literal text with nested fields), after its field's brace."""
+    part = _SPEC_PART[q]
+    while (m := part.search(data, i)) is not None:
+        i = m.end()
+        if m.group() == b"}":
+            return i
+        if m.group() != b"{":
+            return None  # the f-string ends inside the field
+        end = _field_end(data, i, q)
+        if end is None:
+            return None
+        i = end
+    return None
+
+
+def _after_dot(data: bytes, i: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
+    """The code before offset ``i`` ends with a dot (an attribute), across blanks, line
+    continuations and comments."""
+    j = i - 1
+    while j >= 0:
+        if data[j] in b" \t\r\n\f\\":
+            j -= 1
+            continue
+        k = bisect_right(starts, j) - 1
+        if k >= 0 and j < spans[k][1]:
+            if data[spans[k][0]] != 35:  # a string literal right before the name
+                return False
+            j = spans[k][0] - 1  # a comment: look before it
+            continue
+        return data[j] == 46  # '.'
+    return False
 
 
 def base_where(rel_path: str, kind: ArtifactKind) -> Where:
@@ -221,9 +401,9 @@ class FileContext:
     file_type: FileType
     where: Where
     artifact_kind: ArtifactKind
-    parsed: bool = (
-        False  # Python: did ast.parse succeed (file rules marked only_unparsed run if not)
-    )
+    # Python: did ast.parse succeed (file rules marked only_unparsed run if not); None when
+    # no rule needed its tree and none of those has had to ask yet
+    parsed: bool | None = False
 
     @cached_property
     def text(self) -> str:
@@ -232,6 +412,47 @@ class FileContext:
     @cached_property
     def lines(self) -> list[str]:
         return self.text.splitlines()
+
+    @cached_property
+    def names_may_fold(self) -> bool:
+        """Some name may be a non-ASCII spelling that Python reads as an ASCII name (`ｅｘｅｃ`
+        is `exec`): then no ASCII word is missing from this file's code for sure."""
+        if self.member.data.isascii():
+            return False
+        return any(
+            folds_to_ascii(c) for run in name_runs(self.text) for c in run if not c.isascii()
+        )
+
+    @cached_property
+    def noncode(self) -> tuple[list[int], list[tuple[int, int]]] | None:
+        """The comment and string spans of the source (see :func:`noncode_spans`) with their
+        starts for bisecting; None when the lexer did not understand the file."""
+        spans = noncode_spans(self.member.data)
+        return None if spans is None else ([a for a, _ in spans], spans)
+
+    def has_name(self, name: bytes) -> bool:
+        """Whether ``name`` is a whole identifier somewhere in the code: not in a comment or
+        a string, not part of a longer name; a :class:`Bare` name not after a dot either.
+        True when it cannot tell (a file the lexer does not understand, or one where names
+        may be spelled with characters NFKC folds to ASCII)."""
+        if self.names_may_fold or self.noncode is None:
+            return True
+        data = self.member.data
+        starts, spans = self.noncode
+        bare = isinstance(name, Bare)
+        i = data.find(name)
+        while i >= 0:
+            end = i + len(name)
+            if (i == 0 or data[i - 1] not in _IDENT_BYTES) and (
+                end == len(data) or data[end] not in _IDENT_BYTES
+            ):
+                k = bisect_right(starts, i) - 1
+                if not (k >= 0 and i < spans[k][1]) and not (
+                    bare and _after_dot(data, i, starts, spans)
+                ):
+                    return True
+            i = data.find(name, end)
+        return False
 
     @property
     def path(self) -> str:

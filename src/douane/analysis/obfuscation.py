@@ -12,11 +12,10 @@ import tokenize
 import unicodedata
 import zlib
 from collections.abc import Iterator
-from functools import lru_cache
 
 from confusable_homoglyphs import categories
 
-from douane.analysis.context import FileContext, PyContext
+from douane.analysis.context import FileContext, PyContext, folds_to_ascii, name_runs
 from douane.analysis.dynamic_code import (
     enclosing_scope,
     flow_of,
@@ -468,47 +467,23 @@ def _has_lookalike(name: str) -> bool:
     return any(c in _LOOKALIKE for c in name)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_WORD_TAIL = re.compile(r"[\w\x80-\U0010ffff]*")
-
-
 def _may_confuse(text: str) -> bool:
     """Whether some identifier of ``text`` can be flagged, without tokenizing it (tokenizing
     costs more than parsing; most files reach here for a `μ`, a `—` or Chinese prose).
 
-    A name token is a run of word or non-ASCII characters, so it lies inside one of the runs
-    looked at here, and both tests are monotone in the characters of a run: a name that
-    NFKC turns into ASCII holds a non-ASCII character that NFKC alone turns into ASCII (a
-    composition never yields ASCII), and a name mixing Latin with a look-alike Cyrillic or
-    Greek letter lies in a run that mixes them too.
+    Both tests are monotone in the characters of a name, and every name lies inside one of
+    the runs of :func:`name_runs`: a name NFKC turns into ASCII holds a character NFKC alone
+    turns into ASCII (:func:`folds_to_ascii`), and a name mixing Latin with a look-alike
+    Cyrillic or Greek letter lies in a run that mixes them too.
     """
-    runs: set[str] = set()
-    pos = 0
-    while (m := _NON_ASCII.search(text, pos)) is not None:
-        start = m.start()
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start -= 1
-        pos = _WORD_TAIL.match(text, m.end()).end()
-        runs.add(text[start:pos])
-    for run in runs:
-        if any(_folds_to_ascii(c) for c in run if not c.isascii()):
+    for run in name_runs(text):
+        if any(folds_to_ascii(c) for c in run if not c.isascii()):
             return True
         if _has_lookalike(run):
             scripts = categories.unique_aliases(run)
             if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
                 return True
     return False
-
-
-@lru_cache(maxsize=4096)
-def _folds_to_ascii(c: str) -> bool:
-    """NFKC turns ``c`` into ASCII and ``c`` can stand in a name: a word character (the
-    pure-Python tokenizer's names) or one that folds to ASCII letters, digits or `_` (the C
-    tokenizer's, checked after NFKC). Fullwidth punctuation of CJK prose is neither."""
-    folded = unicodedata.normalize("NFKC", c)
-    if not folded.isascii():
-        return False
-    return c.isalnum() or c == "_" or not folded or folded.replace("_", "a").isalnum()
 
 
 # -- DOU706 payload hidden in an image -------------------------------------------------------------
