@@ -93,19 +93,22 @@ TOKENS = [b"def", b"async", b"class", b"import", b"from", b"setup", b"cmdclass",
           b"#", b"'", b"\\", b"\xef\xbb\xbf"]  # fmt: skip
 
 
-def random_texts(n: int, seed: int) -> list[bytes]:
+def random_texts(n: int, seed: int, tokens: int = 120) -> list[bytes]:
     rnd = random.Random(seed)
     out = [b"", b"\n", b"setup(", b"xsetup(", b"\xc3\xa9setup (", b"_setup(", b"def f", b"def\tf",
            b"\n  async  def f():", b"class\n", b"A" * 63, b"A" * 64, b"A" * 64 + b"\nB" * 70,
-           b"import os, sys as s,  json.tool\nfrom a.b import c", b" \t\x0b\x0c\r\n  \n"]  # fmt: skip
+           b"import os, sys as s,  json.tool\nfrom a.b import c", b" \t\x0b\x0c\r\n  \n",
+           b"x" * 5000, b"\n" * 5000, b"\n" + b"y" * 4095, b"z" * 4095 + b"\n",
+           b"a\n" * 2048, b"\n" + b"b" * 6000 + b"\n\n"]  # fmt: skip
     for _ in range(n):
-        out.append(b"".join(rnd.choice(TOKENS) for _ in range(rnd.randint(1, 120))))
+        out.append(b"".join(rnd.choice(TOKENS) for _ in range(rnd.randint(1, tokens))))
     return out
 
 
 def test_text_helpers_match_the_references_on_random_texts() -> None:
-    """Guards against a speed-up of the setup.py/entry measures changing any value."""
-    for data in random_texts(3000, seed=7):
+    """Guards against a speed-up of the setup.py/entry measures changing any value (large
+    texts take other paths than small ones)."""
+    for data in random_texts(3000, seed=7) + random_texts(150, seed=8, tokens=3000):
         assert new_text_measures(data) == ref_text_measures(data), data
 
 

@@ -114,8 +114,6 @@ _B64ISH = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
 _B64ISH_RUNS = bytes(ord("a") if b in _B64ISH else ord(" ") for b in range(256))
 LONG_TOKEN_MIN = 64  # shorter runs read as 0
 _LONG_RUN = b"a" * LONG_TOKEN_MIN
-_ASCII_BLANK = b" \t\r\x0b\x0c"  # what bytes.strip() removes, besides the newline
-_NON_BLANK_MARKS = bytes(10 if b == 10 else ord("a") for b in range(256))
 _ENTRY_INIT = re.compile(r"^(?:[^/]+/)?__init__\.py$")  # any match holds at most one "/"
 ENTRY_MAX_BYTES = 128 * 1024  # measure at most this much of each install/import entry file
 _BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
@@ -340,15 +338,17 @@ def _calls_setup(text: str) -> bool:
 
 
 def _non_blank_lines(data: bytes) -> int:
-    """Lines with something besides ASCII blanks: with the blanks deleted and every other
-    byte but the newline made "a", a line is non-blank exactly when an "a" starts it."""
-    marked = data.translate(_NON_BLANK_MARKS, _ASCII_BLANK)
-    return marked.count(b"\na") + marked.startswith(b"a")
+    """Lines with something besides ASCII whitespace (``x.strip()``), counted in C: a blank
+    line is empty or all whitespace (``isspace``, which copies nothing)."""
+    lines = data.split(b"\n")
+    return len(lines) - lines.count(b"") - list(map(bytes.isspace, lines)).count(True)
 
 
 def _max_line(data: bytes) -> int:
-    """The longest line (``max(len(x) for x in data.split(b"\n"))``), from where the
-    newlines are: no line is copied."""
+    """The longest line (``max(len(x) for x in data.split(b"\n"))``); in a large file, from
+    where the newlines are, without copying each line (numpy costs more on a small one)."""
+    if len(data) < 4096:
+        return max(map(len, data.split(b"\n")))
     import numpy as np
 
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
@@ -533,12 +533,12 @@ def _structure_measures(ctx: ArtifactContext) -> dict[str, float]:
         "entry.long_token": float(max((_long_token(e) for e in entry), default=0)),
         "entry.entropy": max((_entropy(e) for e in entry), default=0.0),
     }
-    early_text = [e.decode("utf-8", "replace") for e in entry]
+    early = {m for e in entry for m in _imports(e.decode("utf-8", "replace"))}
     if setup is not None:
         data = setup.member.data[:ENTRY_MAX_BYTES]
         text = data.decode("utf-8", "replace")
-        early_text.append(text)
         mods = _imports(text)
+        early.update(mods)
         out.update({
             "setup.bytes": float(setup.member.size),
             "setup.lines": float(_non_blank_lines(data)),
@@ -553,7 +553,6 @@ def _structure_measures(ctx: ArtifactContext) -> dict[str, float]:
             "setup.long_token": float(_long_token(data)),
             "setup.entropy": _entropy(data),
         })  # fmt: skip
-    early = {m for t in early_text for m in _imports(t)}
     for kind, mods in IMPORT_KINDS.items():
         out[f"early_import.{kind}"] = float(len(early & mods))
     return out
