@@ -90,3 +90,49 @@ def test_noncode_spans_leave_exactly_the_code(source, names):
 
 def test_unterminated_string_is_not_lexed():
     assert noncode_spans(b'x = "open\n') is None
+
+
+def _covered(call: str, names) -> bool:
+    parts = call.removesuffix(".*").split(".")
+    plain = {n for n in names if isinstance(n, bytes)}
+    bare = {n.name for n in names if isinstance(n, Bare)}
+    return any(p.encode() in plain for p in parts) or (len(parts) == 1 and call.encode() in bare)
+
+
+def test_every_call_a_rule_resolves_has_a_name_in_its_group():
+    """A rule's name group must hold a part of every call name its check accepts, or a file
+    that spells the call could be turned away before parsing."""
+    from douane.analysis import download, dynamic_code, exfiltration, install_time, process, pyapi
+
+    fetch = download.FETCH_CALLS | {"requests.get", "httpx.get", "requests.Session.get"}
+    groups = [
+        (process.EXEC_CALLS, process.EXEC_NAMES),
+        (fetch, download.FETCH_NAMES),
+        (fetch | pyapi.NETWORK_SEND, install_time.NETWORK_NAMES),
+    ]
+    for rule_id, calls in [
+        ("DOU201", pyapi.PROCESS_SHELL),
+        ("DOU202", process._SUBPROCESS_SHELL | {"asyncio.create_subprocess_shell"}),
+        ("DOU203", process.EXEC_CALLS),
+        ("DOU207", process.EXEC_CALLS),
+        ("DOU301", dynamic_code.CODE_SINKS),
+        ("DOU303", dynamic_code.IMPORTERS),
+        ("DOU305", dynamic_code.SERIAL_LOADS),
+        ("DOU104", process.EXEC_CALLS),
+        ("DOU501", exfiltration.ENVIRON),
+        ("DOU506", exfiltration.CLIPBOARD_READ),
+        ("DOU508", exfiltration.SCREENSHOT),
+        ("DOU509", exfiltration.KEYLOG),
+    ]:
+        rule = next(r for r in _rules() if r.id == rule_id)
+        (conj,) = rule.triggers
+        groups.append((calls, conj.names[-1]))
+    for calls, names in groups:
+        assert names >= pyapi.IMPORT_NAMES
+        assert [c for c in calls if not _covered(c, names)] == []
+
+
+def _rules():
+    from douane.analysis.engine import default_rules
+
+    return default_rules().node_rules

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ahocorasick
 
-from douane.analysis.interface import Bare, FileType, Hit
+from douane.analysis.interface import FileType, Hit
 from douane.domain import Artifact, ArtifactKind, Member, Where, snip
 
 if TYPE_CHECKING:
@@ -113,12 +113,17 @@ _STRING_TAIL = {  # the rest of a literal after its opening quote, escapes skipp
 }
 _FSTRING_PART = {  # in the literal part of an f-string: an escape, a brace, its end, a newline
     q: re.compile(
-        rb"\\[^{}]|\{\{|\}\}|[{}]|" + re.escape(q) + (b"" if len(q) == 3 else rb"|[\r\n]")
+        rb"\\(?:\r\n|[^{}])|\{\{|\}\}|[{}]|" + re.escape(q) + (b"" if len(q) == 3 else rb"|[\r\n]")
     )
     for q in _STRING_TAIL
 }
 _FIELD_PART = re.compile(rb"[][(){}'\"#:]")  # in a replacement field
-_SPEC_PART = {q: re.compile(rb"[{}]|" + re.escape(q)) for q in _STRING_TAIL}
+_SPEC_PART = {  # in a format spec: an escape, a brace (a lone `}` closes the field), its end
+    q: re.compile(
+        rb"\\(?:\r\n|[^{}])|\{\{|[{}]|" + re.escape(q) + (b"" if len(q) == 3 else rb"|[\r\n]")
+    )
+    for q in _STRING_TAIL
+}
 
 
 def noncode_spans(data: bytes) -> list[tuple[int, int]] | None:
@@ -213,11 +218,14 @@ def _spec_end(data: bytes, i: int, q: bytes) -> int | None:
     """End of a format spec (literal text with nested fields), after its field's brace."""
     part = _SPEC_PART[q]
     while (m := part.search(data, i)) is not None:
+        tok = m.group()
         i = m.end()
-        if m.group() == b"}":
+        if tok == b"}":
             return i
-        if m.group() != b"{":
-            return None  # the f-string ends inside the field
+        if tok[0] == 92:  # an escape
+            continue
+        if tok != b"{":
+            return None  # the f-string ends inside the field, or `{{` (not lexed)
         end = _field_end(data, i, q)
         if end is None:
             return None
@@ -430,16 +438,15 @@ class FileContext:
         spans = noncode_spans(self.member.data)
         return None if spans is None else ([a for a, _ in spans], spans)
 
-    def has_name(self, name: bytes) -> bool:
+    def has_name(self, name: bytes, bare: bool = False) -> bool:
         """Whether ``name`` is a whole identifier somewhere in the code: not in a comment or
-        a string, not part of a longer name; a :class:`Bare` name not after a dot either.
-        True when it cannot tell (a file the lexer does not understand, or one where names
-        may be spelled with characters NFKC folds to ASCII)."""
+        a string, not part of a longer name; with ``bare``, not after a dot either (see
+        :class:`Bare`). True when it cannot tell (a file the lexer does not understand, or one
+        where names may be spelled with characters NFKC folds to ASCII)."""
         if self.names_may_fold or self.noncode is None:
             return True
         data = self.member.data
         starts, spans = self.noncode
-        bare = isinstance(name, Bare)
         i = data.find(name)
         while i >= 0:
             end = i + len(name)

@@ -11,9 +11,17 @@ from urllib.parse import urlsplit
 
 from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
 from douane.analysis.indicators import url_kind
-from douane.analysis.interface import FileType, Hit, Tag, anchored
-from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
-from douane.analysis.pyapi import CHMOD, DYNAMIC_EXEC, NETWORK_FETCH, SYSTEM_TRIGGER, matches, tail
+from douane.analysis.interface import FileType, Hit, Tag, all_of, anchored
+from douane.analysis.process import EXEC_NAMES, HOLE, command_of, is_exec_call, loose_str
+from douane.analysis.pyapi import (
+    CHMOD,
+    DYNAMIC_EXEC,
+    NETWORK_FETCH,
+    SYSTEM_TRIGGER,
+    matches,
+    tail,
+    written_names,
+)
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -31,6 +39,12 @@ _IMPORTERS = frozenset({"importlib.import_module", "__import__", "runpy.run_path
                         "ctypes.cdll.LoadLibrary", "ctypes.windll.LoadLibrary",
                         "importlib.machinery.SourceFileLoader"})  # fmt: skip
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FETCH_MODULES = ("requests", "httpx", "urllib3", "wget", "aiohttp", "pycurl")
+# what is_fetch resolves must write in code (a download in prose or a docstring is none)
+FETCH_NAMES = written_names(
+    FETCH_CALLS | {"requests.get", "httpx.get", "requests.Session.get"}, prefer=_FETCH_MODULES
+) | {b"urlopen", b"urlretrieve"}
+_BUILTINS = ("builtins", "__builtins__", "__builtin__")
 # Build tools a setup script or a CLI runs after fetching declared sources (benign-lookalikes.md).
 BUILD_TOOLS = frozenset({"git", "cmake", "make", "ninja", "go", "cargo", "rustc", "msgfmt", "npm",
                          "yarn", "pnpm", "node", "gcc", "cc", "g++", "c++", "clang", "nvcc",
@@ -278,7 +292,17 @@ _INTERPRETER = re.compile(
     severity=Severity.CRITICAL,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=FETCH_TRIGGERS,
+    # a fetch and code that runs it: exec/eval, a loader or a process
+    triggers=(
+        all_of(
+            FETCH_TRIGGERS,
+            FETCH_NAMES,
+            written_names(
+                DYNAMIC_EXEC | _LOADERS, prefer=(*_BUILTINS, *(n.split(".")[0] for n in _LOADERS))
+            )
+            | EXEC_NAMES,
+        ),
+    ),
     tags=(Tag.DOWNLOAD, Tag.DYNAMIC_EXEC),
 )
 def exec_of_fetched_code(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -356,18 +380,25 @@ def _execution_of(call: ast.Call, name: str | None, ctx: PyContext) -> str | Non
     nodes=(ast.Call,),
     # the fetch tokens are what the rule needs; the sink tokens make the engine enter the
     # function that runs the file when the download sits in a helper elsewhere
-    triggers=FETCH_TRIGGERS
-    + (
-        b"chmod",
-        b"startfile",
-        b"Popen",
-        SYSTEM_TRIGGER,
-        b"subprocess",
-        b"CDLL",
-        b"import_module",
-        b"run_path",
-        b"LoadLibrary",
-    ),  # fmt: skip
+    triggers=(
+        all_of(
+            FETCH_TRIGGERS
+            + (
+                b"chmod",
+                b"startfile",
+                b"Popen",
+                SYSTEM_TRIGGER,
+                b"subprocess",
+                b"CDLL",
+                b"import_module",
+                b"run_path",
+                b"LoadLibrary",
+            ),
+            FETCH_NAMES,
+            written_names(CHMOD | _IMPORTERS | {"exec", "builtins.exec"}, prefer=("builtins",))
+            | EXEC_NAMES,
+        ),
+    ),
     tags=(Tag.DOWNLOAD, Tag.FILE_WRITE, Tag.EXECUTE),
 )
 def download_write_execute(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -426,7 +457,12 @@ _PIP_REMOTE = re.compile(
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(anchored(rb"\bpip(?:[0-9.]*(?:\.exe)?['\"\s,]|\.main|\._internal)", b"pip"),),
+    triggers=(
+        all_of(
+            (anchored(rb"\bpip(?:[0-9.]*(?:\.exe)?['\"\s,]|\.main|\._internal)", b"pip"),),
+            written_names(_PIP_API, prefer=("pip",)) | EXEC_NAMES,
+        ),
+    ),
     tags=(Tag.DOWNLOAD, Tag.EXECUTE),
 )
 def runtime_pip_install(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -476,7 +512,12 @@ def runtime_pip_install(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=FETCH_TRIGGERS + (b"curl", b"bitsadmin", b"certutil", b"Invoke-WebRequest", b"iwr"),
+    triggers=(
+        all_of(
+            FETCH_TRIGGERS + (b"curl", b"bitsadmin", b"certutil", b"Invoke-WebRequest", b"iwr"),
+            FETCH_NAMES | EXEC_NAMES,
+        ),
+    ),
     tags=(Tag.DOWNLOAD,),
 )
 def executable_url_download(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

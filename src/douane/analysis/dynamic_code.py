@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from douane.analysis.context import PyContext, child_nodes
-from douane.analysis.interface import Hit, Tag
-from douane.analysis.pyapi import DECODERS, EXEC_TRIGGER
+from douane.analysis.interface import Hit, Tag, all_of
+from douane.analysis.pyapi import DECODERS, EXEC_TRIGGER, written_names
 from douane.analysis.registry import node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -470,7 +470,12 @@ def _is_plain_literal(expr: ast.AST) -> bool:
 
 # exec/eval/compile as a name, a builtins attribute or a string (getattr); not as a method
 # (`model.eval()`, `re.compile(...)`: in 13 % of benign files)
-_EXEC_TRIGGERS = (EXEC_TRIGGER,)
+_EXEC_TRIGGERS = (
+    all_of(
+        (EXEC_TRIGGER,),
+        written_names(CODE_SINKS, prefer=("builtins", "__builtins__", "__builtin__")),
+    ),
+)
 
 
 @node_rule(
@@ -563,7 +568,12 @@ def exec_of_dynamic_code(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"__import__", b"import_module", b"load_module", b"load_source"),
+    triggers=(
+        all_of(
+            (b"__import__", b"import_module", b"load_module", b"load_source"),
+            written_names(IMPORTERS),
+        ),
+    ),
     tags=(Tag.OBFUSCATED, Tag.EVADE),
 )
 def obfuscated_import_name(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -679,7 +689,12 @@ def _is_builtins_object(expr: ast.AST, ctx: PyContext) -> bool:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"pickle", b"marshal", b"dill", b"shelve"),
+    triggers=(
+        all_of(
+            (b"pickle", b"marshal", b"dill", b"shelve"),
+            written_names(SERIAL_LOADS, prefer=[n.split(".")[0] for n in SERIAL_LOADS]),
+        ),
+    ),
     tags=(Tag.DECODE, Tag.DYNAMIC_EXEC),
 )
 def embedded_serialized_code_loaded(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -740,7 +755,12 @@ def _literal_origin(expr: ast.AST, ctx: PyContext, flow: Flow, depth: int = 0) -
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=(b"CodeType", b"FunctionType", b"co_code"),
+    # the last part of the call's name (any module) or the `co_code=` keyword
+    triggers=(
+        all_of(
+            (b"CodeType", b"FunctionType", b"co_code"), {b"CodeType", b"FunctionType", b"co_code"}
+        ),
+    ),
     tags=(Tag.DYNAMIC_EXEC, Tag.OBFUSCATED),
 )
 def code_object_from_bytes(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

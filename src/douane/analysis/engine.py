@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from douane.analysis.context import (
     file_type_of,
     walk_order,
 )
-from douane.analysis.interface import AllOf, Anchored, Atom, FileType, Hit, Kind, Rule
+from douane.analysis.interface import AllOf, Anchored, Atom, Bare, FileType, Hit, Kind, Name, Rule
 from douane.analysis.registry import load_all
 from douane.domain import Artifact, Family, Finding, Where
 
@@ -39,6 +40,7 @@ MAX_HITS_PER_RULE_PER_FILE = 10
 MAX_FINDINGS = 400
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 STRICT = os.environ.get("DOUANE_STRICT") == "1"  # tests: a rule that raises fails loudly
+_FILE_CACHES = tuple(n for n, v in vars(FileContext).items() if isinstance(v, cached_property))
 
 
 Trigger = Atom
@@ -187,7 +189,7 @@ class RuleSet:
             conj = tuple(t for t in r.triggers if isinstance(t, AllOf))
             if conj:
                 conjunctions[r.id] = conj
-                names.update(n for c in conj for group in c.names for n in group)
+                names.update(k for c in conj for group in c.names for n in group for k in _keys(n))
             for t in r.triggers:
                 for a in t.first if isinstance(t, AllOf) else (t,):
                     seen.setdefault(a if isinstance(a, bytes | Anchored) else ("re", a.pattern), a)
@@ -223,12 +225,26 @@ class RuleSet:
                 not present.isdisjoint(c.first)
                 and (
                     fctx.names_may_fold
-                    or all(any(n in found and fctx.has_name(n) for n in g) for g in c.names)
+                    or all(any(_in_code(n, found, fctx) for n in g) for g in c.names)
                 )
                 for c in self.conjunctions[r.id]
             ):
                 return False
         return r.gate is None or r.gate(fctx)
+
+
+def _keys(name: Name) -> tuple[bytes, ...]:
+    if isinstance(name, Anchored):
+        return name.anchors
+    return (name.name if isinstance(name, Bare) else name,)
+
+
+def _in_code(name: Name, found: set[bytes], fctx: FileContext) -> bool:
+    if isinstance(name, Bare):
+        return name.name in found and fctx.has_name(name.name, bare=True)
+    if isinstance(name, Anchored):
+        return not found.isdisjoint(name.anchors) and bool(name.pattern.search(fctx.member.data))
+    return name in found and fctx.has_name(name)
 
 
 def rule_order(rule: Rule) -> tuple[bool, int]:
@@ -626,10 +642,11 @@ def analyse(
                 stats.setdefault("rule_errors", []).extend(errors["rule_errors"])
             for hit in hits:
                 findings.append(_finding(rule, hit, fctx.path, fctx.where))
-        # its decoded copies (as large as the file, lines several times more) are let go: kept,
-        # every file's stayed alive to the end; the few artifact rules read decode them again
-        fctx.__dict__.pop("text", None)
-        fctx.__dict__.pop("lines", None)
+        # what was worked out from its bytes (text, lines, comment spans: as large as the file or
+        # several times more) is let go: kept, every file's stayed alive to the end of the scan;
+        # the few artifact rules that read a file work theirs out again
+        for name in _FILE_CACHES:
+            fctx.__dict__.pop(name, None)
 
     meta: dict[str, Any] = {}
     meta_unparsed: dict[str, Any] = {}

@@ -36,9 +36,9 @@ from douane.analysis.context import (
     const_str,
     walk_order,
 )
-from douane.analysis.interface import FileType, Hit, Tag, anchored, gated
+from douane.analysis.interface import Anchored, FileType, Hit, Tag, all_of, anchored, gated
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
-from douane.analysis.pyapi import matches, tail
+from douane.analysis.pyapi import matches, tail, written_names
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -1354,13 +1354,18 @@ def _in_env_keyword(node: ast.AST, scope: ast.AST) -> bool:
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call, ast.For),
     triggers=(
-        b"environ)",
-        b"environ.copy",
-        b"environ.items",
-        b"environ.keys",
-        b"environ.values",
-        b"environ:",
-        b"environ,",
+        all_of(
+            (
+                b"environ)",
+                b"environ.copy",
+                b"environ.items",
+                b"environ.keys",
+                b"environ.values",
+                b"environ:",
+                b"environ,",
+            ),
+            written_names(ENVIRON),
+        ),
     ),  # fmt: skip
     tags=(Tag.SECRET_READ,),
 )
@@ -1409,10 +1414,18 @@ def environment_dumped(node: ast.Call | ast.For, ctx: PyContext) -> Iterator[Hit
     yield ctx.hit(node, f"`{name}` takes a copy of the whole environment")
 
 
-_SENSITIVE_TRIGGERS = (b".ssh", b"id_rsa", b"id_ed25519", b"id_ecdsa", b"id_dsa", b".aws", b"gcloud",
-                       b".azure", b"git-credentials", b"netrc", b"pypirc", b"npmrc", b".docker",
-                       b".kube", b"hosts.yml", b"/etc/passwd", b"/etc/shadow", b"/etc/gshadow",
-                       b"Keychains", b"keychain", b"keyrings")  # fmt: skip
+def _folder(name: bytes) -> Anchored:
+    """A credential folder as a path spells it: followed by a separator, the end of its
+    string (`os.path.join(home, ".kube", "config")`) or an f-string field, never by more of
+    a word (`application/vnd.kubernetes.protobuf` fills large SDKs)."""
+    return anchored(re.escape(name) + rb"(?=[/\\'\"{])", name)
+
+
+_FOLDERS = (b".ssh", b".aws", b"gcloud", b".azure", b".docker", b".kube")
+_SENSITIVE_TRIGGERS = (b"id_rsa", b"id_ed25519", b"id_ecdsa", b"id_dsa", b"git-credentials",
+                       b"netrc", b"pypirc", b"npmrc", b"hosts.yml", b"/etc/passwd", b"/etc/shadow",
+                       b"/etc/gshadow", b"Keychains", b"keychain", b"keyrings",
+                       all_of(_FOLDERS, [_folder(f) for f in _FOLDERS]))  # fmt: skip
 _GENERAL_KINDS = frozenset({ind.SSH, ind.CLOUD, ind.TOKENS, ind.SYSTEM, ind.KEYCHAIN})
 
 
@@ -1771,7 +1784,12 @@ def crypto_wallet_access(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.INFO,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"paste", b"GetClipboardData", b"clipboard_get", b"klembord"),
+    triggers=(
+        all_of(
+            (b"paste", b"GetClipboardData", b"clipboard_get", b"klembord"),
+            written_names(CLIPBOARD_READ, prefer=("klembord",)) | {b"clipboard_get"},
+        ),
+    ),
     tags=(Tag.SECRET_READ,),
 )
 def clipboard_read(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -1840,13 +1858,19 @@ def clipboard_address_swap(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
     triggers=(
-        b"ImageGrab",
-        b"screenshot",
-        b"mss.mss",
-        b"from mss",
-        b"import mss",
-        b"d3dshot",
-        b"pyscreenshot",
+        all_of(
+            (
+                b"ImageGrab",
+                b"screenshot",
+                b"mss.mss",
+                b"from mss",
+                b"import mss",
+                b"d3dshot",
+                b"pyscreenshot",
+            ),
+            written_names(SCREENSHOT, prefer=("ImageGrab", "pyscreenshot", "d3dshot"))
+            | {b"ImageGrab"},
+        ),
     ),  # fmt: skip
     tags=(Tag.SECRET_READ,),
 )
@@ -1872,14 +1896,20 @@ def screen_capture(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
     triggers=(
-        b"Listener",
-        b"on_press",
-        b"on_release",
-        b"GetAsyncKeyState",
-        b"HookManager",
-        b"SetWindowsHookEx",
-        b"keyboard.hook",
-        b"keyboard.record",
+        all_of(
+            (
+                b"Listener",
+                b"on_press",
+                b"on_release",
+                b"GetAsyncKeyState",
+                b"HookManager",
+                b"SetWindowsHookEx",
+                b"keyboard.hook",
+                b"keyboard.record",
+            ),
+            written_names(KEYLOG, prefer=("Listener",))
+            | {b"GetAsyncKeyState", b"SetWindowsHookExW", b"SetWindowsHookExA"},
+        ),
     ),  # fmt: skip
     tags=(Tag.SECRET_READ,),
 )

@@ -8,10 +8,17 @@ import weakref
 from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
-from douane.analysis.download import BUILD_TOOLS, host_kind, is_fetch
-from douane.analysis.interface import FileType, Hit, Tag, gated
-from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
-from douane.analysis.pyapi import DYNAMIC_EXEC, EXEC_TRIGGER, NETWORK_SEND, SYSTEM_TRIGGER, matches
+from douane.analysis.download import BUILD_TOOLS, FETCH_NAMES, host_kind, is_fetch
+from douane.analysis.interface import FileType, Hit, Tag, all_of, gated
+from douane.analysis.process import EXEC_NAMES, HOLE, command_of, is_exec_call, loose_str
+from douane.analysis.pyapi import (
+    DYNAMIC_EXEC,
+    EXEC_TRIGGER,
+    NETWORK_SEND,
+    SYSTEM_TRIGGER,
+    matches,
+    written_names,
+)
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
 
@@ -41,6 +48,12 @@ _CONSTRUCTORS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientS
 NETWORK_TRIGGERS = (b"urlopen", b"urlretrieve", b"requests", b"httpx", b"urllib", b"socket",
                     b"http.client", b"httplib", b"aiohttp", b"smtplib", b"ftplib", b"pycurl",
                     b"wget", b"Webhook", b"dns.resolver")  # fmt: skip
+# what network_action resolves must write in code
+NETWORK_NAMES = FETCH_NAMES | written_names(
+    NETWORK_SEND,
+    prefer=("requests", "httpx", "urllib2", "aiohttp", "pycurl", "socket", "smtplib", "ftplib",
+            "telebot", "websocket", "dns", "dhooks", "discord_webhook", "httplib"),
+)  # fmt: skip
 PROCESS_TRIGGERS = (SYSTEM_TRIGGER, b"popen", b"Popen", b"subprocess", b"spawn", b"startfile",
                     b"ShellExecute", b"WinExec", b"getoutput", b"execv", b"execl")  # fmt: skip
 
@@ -270,7 +283,7 @@ def _import_grade(ctx: PyContext, severity: Severity) -> Severity:
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=NETWORK_TRIGGERS,
+    triggers=(all_of(NETWORK_TRIGGERS, NETWORK_NAMES),),
     tags=(Tag.NETWORK_SEND,),
 )
 @gated(_is_imported_module)
@@ -304,7 +317,7 @@ def import_time_network_call(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=PROCESS_TRIGGERS,
+    triggers=(all_of(PROCESS_TRIGGERS, EXEC_NAMES),),
     tags=(Tag.EXECUTE,),
 )
 @gated(_is_imported_module)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -89,11 +89,15 @@ def anchored(pattern: bytes, *anchors: bytes) -> Anchored:
 Atom = bytes | Anchored | re.Pattern[bytes]
 
 
-class Bare(bytes):
+@dataclass(frozen=True, slots=True)
+class Bare:
     """A name of an :func:`all_of` group that counts only where it is not an attribute:
     `exec(x)` or `from builtins import exec`, not `re.compile(p)` or `model.eval()`."""
 
-    __slots__ = ()
+    name: bytes
+
+
+Name = bytes | Bare | Anchored  # an Anchored "name" is a pattern of the text, strings included
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +111,17 @@ class AllOf:
     by a string needs ``__import__`` or ``import_module``). A group counts when one of its
     names is a whole identifier outside comments and strings (see
     :meth:`FileContext.has_name`), or when the file may spell names with characters NFKC
-    folds to ASCII (`ｅｘｅｃ` is `exec`). Only ``first`` marks trigger lines (the lines whose
-    definitions the engine enters in a large file); names are only looked up.
+    folds to ASCII (`ｅｘｅｃ` is `exec`). An :class:`Anchored` entry is a condition on the
+    text instead (a folder name followed by a path separator). Only ``first`` marks trigger
+    lines (the lines whose definitions the engine enters in a large file); names are only
+    looked up.
     """
 
     first: tuple[Atom, ...]
-    names: tuple[frozenset[bytes], ...]
+    names: tuple[frozenset[Name], ...]
 
 
-def all_of(first: tuple[Atom, ...], *names: tuple[bytes, ...]) -> AllOf:
+def all_of(first: tuple[Atom, ...], *names: Iterable[Name]) -> AllOf:
     return AllOf(tuple(first), tuple(frozenset(group) for group in names))
 
 

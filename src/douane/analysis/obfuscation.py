@@ -24,7 +24,8 @@ from douane.analysis.dynamic_code import (
     shannon_entropy,
     values_of,
 )
-from douane.analysis.interface import FileType, Hit, Tag
+from douane.analysis.interface import FileType, Hit, Tag, all_of
+from douane.analysis.pyapi import written_names
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
 
@@ -502,16 +503,21 @@ _SINKS = frozenset({"exec", "eval", "builtins.exec", "builtins.eval", "__builtin
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
     triggers=(
-        b"reveal",
-        b"getpixel",
-        b"getdata",
-        b".png",
-        b".jpg",
-        b".jpeg",
-        b".bmp",
-        b".gif",
-        b"stegano",
-        b"Image.open",
+        all_of(
+            (
+                b"reveal",
+                b"getpixel",
+                b"getdata",
+                b".png",
+                b".jpg",
+                b".jpeg",
+                b".bmp",
+                b".gif",
+                b"stegano",
+                b"Image.open",
+            ),
+            written_names(_SINKS, prefer=("builtins", "__builtins__")),  # what runs it
+        ),
     ),  # fmt: skip
     tags=(Tag.OBFUSCATED, Tag.EVADE, Tag.DYNAMIC_EXEC),
 )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext
 from douane.analysis.download import scope_nodes, scope_of
-from douane.analysis.interface import FileType, Hit, Tag, anchored
+from douane.analysis.interface import FileType, Hit, Tag, all_of, anchored, gated
 from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import tail
 from douane.analysis.registry import file_rule, node_rule
@@ -563,6 +563,13 @@ _PAYLOAD_TOKENS = (
 )
 
 
+def _sleep_may_matter(file: FileContext) -> bool:
+    """A file that runs at install or import time (not a test) and names a payload."""
+    return file.where in (Where.INSTALL, Where.IMPORT) and any(
+        t in file.member.data for t in _PAYLOAD_TOKENS
+    )
+
+
 @node_rule(
     "DOU608",
     "long_sleep_before_payload",
@@ -570,9 +577,10 @@ _PAYLOAD_TOKENS = (
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=(b"sleep",),
+    triggers=(all_of((b"sleep",), {b"sleep"}),),  # `sleep` as a name, not in prose
     tags=(Tag.EVADE,),
 )
+@gated(_sleep_may_matter)
 def long_sleep_before_payload(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags `time.sleep` of 60 seconds or more that runs during install or at
     import time, in a file that also runs processes, executes code or uses the network.

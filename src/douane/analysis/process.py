@@ -7,8 +7,14 @@ import re
 from collections.abc import Iterator
 
 from douane.analysis.context import FileContext, PyContext
-from douane.analysis.interface import FileType, Hit, Tag, anchored
-from douane.analysis.pyapi import PROCESS_ANY, PROCESS_SHELL, SYSTEM_TRIGGER, matches
+from douane.analysis.interface import FileType, Hit, Tag, all_of, anchored
+from douane.analysis.pyapi import (
+    PROCESS_ANY,
+    PROCESS_SHELL,
+    SYSTEM_TRIGGER,
+    matches,
+    written_names,
+)
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity
 
@@ -20,6 +26,9 @@ _SHELL_EXECUTE = frozenset({"win32api.ShellExecute", "ctypes.windll.shell32.Shel
                             "ctypes.windll.shell32.ShellExecuteA", "win32api.WinExec",
                             "ctypes.windll.kernel32.WinExec"})  # fmt: skip
 EXEC_CALLS = PROCESS_ANY | _SHELL_EXECUTE
+# what a call is_exec_call resolves must write in code: rules that only look at such calls
+# do not parse a file that names curl or nohup in its prose alone
+EXEC_NAMES = written_names(EXEC_CALLS, prefer=("subprocess",))
 
 
 def loose_str(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> str | None:
@@ -151,7 +160,12 @@ def _process_call(node: ast.Call, ctx: PyContext) -> tuple[str, str] | None:
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(SYSTEM_TRIGGER, b"popen", b"getoutput", b"pty.", b"import pty", b"from pty"),
+    triggers=(
+        all_of(
+            (SYSTEM_TRIGGER, b"popen", b"getoutput", b"pty.", b"import pty", b"from pty"),
+            written_names(PROCESS_SHELL),
+        ),
+    ),
     tags=(Tag.EXECUTE,),
 )
 def shell_command_execution(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -180,7 +194,14 @@ _SUBPROCESS_SHELL = frozenset({"subprocess.run", "subprocess.call", "subprocess.
     severity=Severity.LOW,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
-    triggers=(b"shell=True", b"shell = True", b"create_subprocess_shell"),
+    triggers=(
+        all_of(
+            (b"shell=True", b"shell = True", b"create_subprocess_shell"),
+            written_names(
+                _SUBPROCESS_SHELL | {"asyncio.create_subprocess_shell"}, prefer=("subprocess",)
+            ),
+        ),
+    ),
     tags=(Tag.EXECUTE,),
 )
 def subprocess_shell_with_built_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -260,23 +281,28 @@ def _hiding_of(node: ast.Call, ctx: PyContext) -> list[str]:
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
     triggers=(
-        b"CREATE_NO_WINDOW",
-        b"DETACHED_PROCESS",
-        b"SW_HIDE",
-        b"nohup",
-        b"pythonw",
-        b"/b ",
-        b"/B ",
-        b"0x08000000",
-        b"0x8000000",
-        b"134217728",
-        b"indowStyle",
-        b"indowstyle",
-        b"-w h",
-        b"-W h",
-        b"-w H",
-        b"-W H",
-        b"STARTF_USESHOWWINDOW",
+        all_of(
+            (
+                b"CREATE_NO_WINDOW",
+                b"DETACHED_PROCESS",
+                b"SW_HIDE",
+                b"nohup",
+                b"pythonw",
+                b"/b ",
+                b"/B ",
+                b"0x08000000",
+                b"0x8000000",
+                b"134217728",
+                b"indowStyle",
+                b"indowstyle",
+                b"-w h",
+                b"-W h",
+                b"-w H",
+                b"-W H",
+                b"STARTF_USESHOWWINDOW",
+            ),
+            EXEC_NAMES,
+        ),
     ),  # fmt: skip
     tags=(Tag.EXECUTE, Tag.EVADE),
 )
@@ -317,7 +343,7 @@ def hidden_process_creation(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"owershell", b"OWERSHELL", b"pwsh"),
+    triggers=(all_of((b"owershell", b"OWERSHELL", b"pwsh"), EXEC_NAMES),),
     tags=(Tag.EXECUTE, Tag.OBFUSCATED),
 )
 def powershell_encoded_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
@@ -343,13 +369,18 @@ def powershell_encoded_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
     triggers=(
-        b"ownload",
-        b"nvoke-",
-        b"iex",
-        b"IEX",
-        b"iwr",
-        anchored(rb"\birm\b", b"irm"),
-        b"WebClient",
+        all_of(
+            (
+                b"ownload",
+                b"nvoke-",
+                b"iex",
+                b"IEX",
+                b"iwr",
+                anchored(rb"\birm\b", b"irm"),
+                b"WebClient",
+            ),
+            EXEC_NAMES,
+        ),
     ),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
@@ -376,20 +407,25 @@ def powershell_download_cradle(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
     triggers=(
-        b"certutil",
-        b"mshta",
-        b"bitsadmin",
-        b"rundll32",
-        b"regsvr32",
-        b"wmic",
-        b"msiexec",
-        b"CERTUTIL",
-        b"MSHTA",
-        b"BITSADMIN",
-        b"RUNDLL32",
-        b"REGSVR32",
-        b"WMIC",
-        b"MSIEXEC",
+        all_of(
+            (
+                b"certutil",
+                b"mshta",
+                b"bitsadmin",
+                b"rundll32",
+                b"regsvr32",
+                b"wmic",
+                b"msiexec",
+                b"CERTUTIL",
+                b"MSHTA",
+                b"BITSADMIN",
+                b"RUNDLL32",
+                b"REGSVR32",
+                b"WMIC",
+                b"MSIEXEC",
+            ),
+            EXEC_NAMES,
+        ),
     ),  # fmt: skip
     tags=(Tag.EXECUTE, Tag.EVADE),
 )
@@ -418,7 +454,7 @@ def lolbin_command(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
-    triggers=(b"curl", b"wget", b"CURL", b"WGET"),
+    triggers=(all_of((b"curl", b"wget", b"CURL", b"WGET"), EXEC_NAMES),),
     tags=(Tag.EXECUTE, Tag.DOWNLOAD),
 )
 def fetch_piped_to_shell(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:

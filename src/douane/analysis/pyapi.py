@@ -6,7 +6,9 @@ A name ending in ``.*`` matches any attribute of that module.
 
 from __future__ import annotations
 
-from douane.analysis.interface import anchored
+from collections.abc import Iterable
+
+from douane.analysis.interface import Bare, Name, anchored
 
 # `os.system`, `system(...)`, `from os import system`: not the word "system" in prose, which
 # is in 9 % of benign Python files (a trigger that common makes the prefilter useless)
@@ -81,3 +83,31 @@ def matches(name: str | None, names: frozenset[str]) -> bool:
 def tail(name: str | None) -> str:
     """Last dotted part: the method name of an unresolved call."""
     return (name or "").rsplit(".", 1)[-1]
+
+
+# -- names a call must write in code (for `all_of` triggers) -----------------------------------
+
+# A module can come from a string instead of an identifier: `__import__("os").system(...)`,
+# `importlib.import_module("subprocess").run(...)` (PyContext.qualname folds the string).
+IMPORT_NAMES = frozenset({b"__import__", b"import_module"})
+
+
+def written_names(calls: Iterable[str], prefer: Iterable[str] = ()) -> frozenset[Name]:
+    """For each qualified call name (as :meth:`PyContext.qualname` resolves it), one part any
+    spelling of the call writes as an identifier in code: the part listed in ``prefer`` if it
+    has one (`subprocess` for `subprocess.run`), else its last part; a name without a module
+    (`exec`) only where it is not an attribute (:class:`Bare`). With :data:`IMPORT_NAMES`.
+
+    Every part of a resolved name is an identifier of the file (a name, an attribute, or a
+    name an import statement spells), except a module folded from a string by ``__import__``
+    or ``import_module``."""
+    preferred = frozenset(prefer)
+    out: set[Name] = set(IMPORT_NAMES)
+    for call in calls:
+        parts = call.removesuffix(".*").split(".")
+        if len(parts) == 1 and not call.endswith(".*"):
+            out.add(Bare(call.encode()))
+            continue
+        chosen = next((p for p in parts if p in preferred), parts[-1])
+        out.add(chosen.encode())
+    return frozenset(out)
