@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import stat
 import time
 from collections.abc import Callable
@@ -46,6 +47,34 @@ class Metered:
 
     def close(self) -> None:
         self._raw.close()
+
+
+class Content:
+    """A member's bytes as they are read, gathered without a second copy of the whole.
+
+    Joining a list of chunks holds the chunks and the joined bytes at once (twice the member,
+    128 MiB at the per-member limit); a ``BytesIO`` grows in place (the allocator moves big
+    blocks by remapping, not copying) and hands its buffer over without copying it.
+    """
+
+    def __init__(self) -> None:
+        self._first = b""
+        self._buffer: io.BytesIO | None = None
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        if not self.size:
+            self._first = chunk  # most members are one chunk: kept as read
+        else:
+            if self._buffer is None:
+                self._buffer = io.BytesIO()
+                self._buffer.write(self._first)
+                self._first = b""
+            self._buffer.write(chunk)
+        self.size += len(chunk)
+
+    def value(self) -> bytes:
+        return self._first if self._buffer is None else self._buffer.getvalue()
 
 
 def human(n: float) -> str:
@@ -203,24 +232,22 @@ class Collector:
             want = limits.head_bytes
         want = min(want, size)
 
-        parts: list[bytes] = []
-        got = 0
+        content = Content()
         reader: Reader | None = None
         try:
             reader = opener() if want else None
-            while reader is not None and got < want:
-                chunk = reader.read(min(READ_CHUNK, want - got))
+            while reader is not None and content.size < want:
+                chunk = reader.read(min(READ_CHUNK, want - content.size))
                 if not chunk:
                     break
-                parts.append(chunk)
-                got += len(chunk)
+                content.add(chunk)
                 self.tick()
         except ArchiveError:
             raise
         except Exception as exc:  # any library failure on one member is evidence
             self.issue(IssueKind.CORRUPT_MEMBER, raw_name, f"cannot read: {reason(exc)}")
-            if parts:
-                self.members.append(Member(path, b"".join(parts), size, True, executable))
+            if content.size:
+                self.members.append(Member(path, content.value(), size, True, executable))
             return False
         finally:
             close = getattr(reader, "close", None)
@@ -228,7 +255,7 @@ class Collector:
                 with contextlib.suppress(Exception):  # closing a broken stream may fail too
                     close()
 
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        data = content.value()
         if len(data) < want:
             self.issue(
                 IssueKind.CORRUPT_MEMBER,
