@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from douane.archive.interface import Sink
+from douane.archive.source import FileBytes
 
 IN_CHUNK = 64 * 1024  # compressed bytes fed per step
 OUT_CHUNK = 64 * 1024  # least unpacked bytes produced per step
@@ -21,7 +22,7 @@ class CorruptStream(Exception):
 
 
 class Inflater:
-    """A read-only stream over compressed bytes in memory, for tarfile's ``r|`` mode.
+    """A read-only stream over compressed bytes (in memory or on disk), for tarfile's ``r|`` mode.
 
     Decompresses only as far as reads require (the rest of the input waits), reports every
     unpacked byte to the sink (which enforces total size, ratio and deadline) in steps of at
@@ -32,7 +33,7 @@ class Inflater:
 
     def __init__(
         self,
-        data: bytes | memoryview,
+        data: bytes | memoryview | FileBytes,
         codec: str,
         sink: Sink,
         *,
@@ -41,7 +42,7 @@ class Inflater:
     ) -> None:
         if codec not in MAGIC and codec not in RAW_CODECS and codec != "tar":
             raise ValueError(f"unknown codec {codec!r}")
-        self._data = memoryview(data)
+        self._data = data if isinstance(data, FileBytes) else memoryview(data)
         self._codec = codec
         self._sink = sink
         self._compressed_total = compressed_total  # ratio base when this is one zip member

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from douane.domain import ArtifactKind, Member
+
+if TYPE_CHECKING:
+    from douane.archive.source import Data
 
 MiB = 2**20
 
@@ -144,4 +147,4 @@ class Extractor(Protocol):
     A new archive format is a new module implementing this, registered in ``reader.py``.
     """
 
-    def __call__(self, data: bytes, fmt: str, sink: Sink) -> None: ...
+    def __call__(self, data: Data, fmt: str, sink: Sink) -> None: ...

@@ -15,7 +15,8 @@ from douane.archive.collect import Collector, human, reason
 from douane.archive.folder_reader import read_folder
 from douane.archive.interface import ArchiveError, Extractor, IssueKind, Limits, Opened
 from douane.archive.paths import display
-from douane.archive.sniff import expected_format, has_prefixed_zip, sniff
+from douane.archive.sniff import SNIFF_BYTES, expected_format, has_prefixed_zip, sniff
+from douane.archive.source import Data, FileBytes
 from douane.archive.tar_reader import read_tar
 from douane.archive.zip_reader import read_zip
 from douane.domain import ArtifactKind, Member
@@ -53,15 +54,23 @@ def open_artifact(
         return _finish(sink, ArtifactKind.FOLDER, "folder")
     if not stat.S_ISREG(info.st_mode):
         raise ArchiveError(f"not a regular file or folder: {path}")
-    if info.st_size > limits.max_total_bytes:
-        raise ArchiveError(
-            f"file is {human(info.st_size)}, over the limit of {human(limits.max_total_bytes)}"
-        )
-    try:
-        data = path.read_bytes()
+    try:  # non-blocking: a FIFO swapped in since the stat must not hang the worker
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise ArchiveError(f"cannot read {path}: {reason(exc)}") from None
-    return open_bytes(data, filename or path.name, limits=limits, deadline=deadline)
+    try:
+        opened = os.fstat(fd)  # the file as opened, whatever the path names by now
+        if not stat.S_ISREG(opened.st_mode):
+            raise ArchiveError(f"not a regular file or folder: {path}")
+        size = opened.st_size
+        if size > limits.max_total_bytes:
+            raise ArchiveError(
+                f"file is {human(size)}, over the limit of {human(limits.max_total_bytes)}"
+            )
+        # read where it lies: only what the extractor asks for is ever in memory
+        return _open_data(FileBytes(fd, 0, size), filename or path.name, limits, deadline)
+    finally:
+        os.close(fd)
 
 
 def open_bytes(
@@ -76,9 +85,13 @@ def open_bytes(
     The container format comes from the bytes; the name only decides the artifact kind and
     whether the two disagree (a FORMAT_MISMATCH issue, since pip trusts the name).
     """
+    return _open_data(data, filename, limits, deadline)
+
+
+def _open_data(data: Data, filename: str, limits: Limits, deadline: float | None) -> Opened:
     sink = Collector(limits, deadline)
     sink.tick()
-    fmt = sniff(data)
+    fmt = sniff(data[:SNIFF_BYTES])
     if fmt is None:
         if not data:
             raise ArchiveError("empty file")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
+
+from douane.archive.source import Data, as_file
 
 GZIP = b"\x1f\x8b"
 BZIP2 = b"BZh"
 XZ = b"\xfd7zXZ\x00"
 ZIP_LOCAL = b"PK\x03\x04"
 ZIP_EMPTY = b"PK\x05\x06"
+SNIFF_BYTES = 512  # every format is told within this many leading bytes
 
 NAME_FORMATS = (
     (".tar.gz", "tar.gz"),
@@ -28,6 +30,7 @@ NAME_FORMATS = (
 
 def sniff(data: bytes) -> str | None:
     """The container format from magic bytes: "tar.gz", "tar.bz2", "tar.xz", "tar" or "zip".
+    The first ``SNIFF_BYTES`` of the file are enough.
 
     A compressed stream is assumed to hold a tar; the tar reader says so if it does not.
     """
@@ -44,11 +47,11 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def has_prefixed_zip(data: bytes) -> bool:
+def has_prefixed_zip(data: Data) -> bool:
     """Whether a zip's directory sits behind unrelated leading bytes (a self-extractor or a
     polyglot): pip's unzip accepts that, so the scanner must read it too."""
     try:
-        return zipfile.is_zipfile(io.BytesIO(data))
+        return zipfile.is_zipfile(as_file(data))
     except Exception:  # a probe must never raise
         return False
 

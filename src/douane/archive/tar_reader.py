@@ -8,6 +8,7 @@ from douane.archive.collect import reason
 from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, IssueKind, Sink
 from douane.archive.paths import UNDECODABLE
+from douane.archive.source import Data
 
 CODECS = {"tar.gz": "gz", "tar.bz2": "bz2", "tar.xz": "xz", "tar": "tar"}
 SPECIAL = {
@@ -17,7 +18,7 @@ SPECIAL = {
 }
 
 
-def read_tar(data: bytes, fmt: str, sink: Sink) -> None:
+def read_tar(data: Data, fmt: str, sink: Sink) -> None:
     """Report every tar entry to the sink, reading content only as the sink asks.
 
     tarfile runs in stream mode (``r|``) over an :class:`Inflater`: one forward pass, each

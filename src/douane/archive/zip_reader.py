@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import lzma
 import stat
 import struct
@@ -12,12 +11,13 @@ import zlib
 from douane.archive.collect import SPECIAL_MODES, Metered, reason
 from douane.archive.inflate import Inflater
 from douane.archive.interface import ArchiveError, EntryKind, Sink
+from douane.archive.source import Data, FileBytes, as_file
 
 LINK_TARGET_MAX = 1024
 CENTRAL_SIG = b"PK\x01\x02"
 
 
-def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
+def read_zip(data: Data, fmt: str, sink: Sink) -> None:
     """Report every zip entry to the sink.
 
     Declared sizes are checked before anything is inflated (a bomb's directory usually tells
@@ -32,7 +32,7 @@ def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
         # zipfile would parse (and hold in memory) before we could count them ourselves.
         raise ArchiveError(f"archive exceeds {limits.max_members} members")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(as_file(data))
         infos = archive.infolist()
     except Exception as exc:  # BadZipFile, struct.error, ValueError, MemoryError...
         raise ArchiveError(f"cannot read zip archive: {reason(exc)}") from None
@@ -44,7 +44,7 @@ def read_zip(data: bytes, fmt: str, sink: Sink) -> None:
             _report(archive, info, sink, data)
 
 
-def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes) -> None:
+def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: Data) -> None:
     name = info.filename
     mode = info.external_attr >> 16
     kind = stat.S_IFMT(mode)
@@ -67,7 +67,7 @@ def _report(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: b
 
 
 def _open(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: Data
 ) -> Metered | _CrcChecked:
     if info.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
         return _bounded(data, info, sink)
@@ -92,10 +92,10 @@ class _CrcChecked:
         return data
 
     def close(self) -> None:
-        """Nothing to release: the compressed bytes are a view of the archive in memory."""
+        """Nothing to release: the compressed bytes are a view of the archive."""
 
 
-def _bounded(data: bytes, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
+def _bounded(data: Data, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
     """Read a bzip2 or LZMA member through our own decompressor.
 
     zipfile inflates these without an output bound (one call on a few KiB of bzip2 can yield
@@ -103,23 +103,30 @@ def _bounded(data: bytes, info: zipfile.ZipInfo, sink: Sink) -> _CrcChecked:
     which never produces more than a bounded step before the limits are checked.
     """
     at = info.header_offset
-    if bytes(data[at : at + 4]) != b"PK\x03\x04":
+    header = bytes(data[at : at + 30])
+    if header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile("bad local file header")
-    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    name_len, extra_len = struct.unpack_from("<HH", header, 26)
     start = at + 30 + name_len + extra_len
-    raw = memoryview(data)[start : start + info.compress_size]
+    raw = _view(data, start, start + info.compress_size)
     if info.compress_type == zipfile.ZIP_BZIP2:
         stream = Inflater(raw, "bz2-single", sink, compressed_total=len(data))
     else:  # zip's LZMA: version (2 bytes), properties size (2), properties, raw LZMA1 data
-        (props,) = struct.unpack_from("<H", raw, 2)
+        (props,) = struct.unpack_from("<H", bytes(raw[:4]), 2)
         filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, bytes(raw[4 : 4 + props]))]
         stream = Inflater(
-            raw[4 + props :], "lzma-raw", sink, compressed_total=len(data), filters=filters
-        )
+            _view(raw, 4 + props, len(raw)), "lzma-raw", sink, compressed_total=len(data),
+            filters=filters,
+        )  # fmt: skip
     return _CrcChecked(stream, info)
 
 
-def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: bytes) -> str:
+def _view(data: Data | memoryview, start: int, end: int) -> FileBytes | memoryview:
+    """Bytes ``start:end`` of ``data`` without copying them (still on disk for a file)."""
+    return data.window(start, end) if isinstance(data, FileBytes) else memoryview(data)[start:end]
+
+
+def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Sink, data: Data) -> str:
     """A zip symlink stores its target as the member's content (Info-ZIP convention)."""
     if info.flag_bits & 0x1:
         return "(encrypted target)"
