@@ -13,7 +13,7 @@ over ``exec``) is reported beside the peak of an idle child that loaded everythi
 scanned nothing, measured in the same run.
 
 usage: python benchmarks/bench_scan.py [--benign N] [--malware N] [--seed S] [--slowest K]
-                                       [--memory K]
+                                       [--memory K [--memory-budget S]]
 """
 
 from __future__ import annotations
@@ -150,7 +150,9 @@ def memory_candidates(manifest: Path, dataset: Path, k: int) -> dict[str, list[C
     return out
 
 
-def _memory_child(artifact: Artifact | None, rules_only: bool) -> tuple[float, float, dict]:
+def _memory_child(
+    artifact: Artifact | None, rules_only: bool, budget: float
+) -> tuple[float, float, dict]:
     """In a fresh process: load what a worker loads, then scan one artifact (or nothing).
     Returns the peak RSS before and after the scan (MB) and what the scan said."""
     from douane.scanner import _worker_init
@@ -159,42 +161,46 @@ def _memory_child(artifact: Artifact | None, rules_only: bool) -> tuple[float, f
     idle = peak_rss_mb()
     if artifact is None:
         return idle, idle, {}
-    r = scan_artifact(artifact, ScanOptions(rules_only=rules_only))
+    r = scan_artifact(artifact, ScanOptions(rules_only=rules_only, time_budget_s=budget))
     return idle, peak_rss_mb(), {"ms": r.elapsed_ms, "error": r.error, "n": len(r.findings)}
 
 
-def in_child(artifact: Artifact | None, rules_only: bool) -> tuple[float, float, dict]:
+def in_child(
+    artifact: Artifact | None, rules_only: bool, budget: float = 0
+) -> tuple[float, float, dict]:
     """Run :func:`_memory_child` in a spawned process of its own (nothing inherited)."""
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         try:
-            return pool.submit(_memory_child, artifact, rules_only).result()
+            return pool.submit(_memory_child, artifact, rules_only, budget).result()
         except BrokenProcessPool:
             return float("nan"), float("nan"), {"error": "child died"}
 
 
-def memory_report(manifest: Path, dataset: Path, k: int, worst: int = 10) -> None:
+def memory_report(manifest: Path, dataset: Path, k: int, budget: float, worst: int = 10) -> None:
     """Per-artifact peak RSS of a worker on the largest files, against an idle worker."""
     candidates = memory_candidates(manifest, dataset, k)
     for mode, rules_only in (("rules", True), ("model", False)):
         idle, _, _ = in_child(None, rules_only)
-        print(f"\nmemory, {mode}: idle worker (rules, names, model loaded) peak {idle:.0f} MB")
+        print(f"\nmemory, {mode}: idle worker (rules, names, model loaded) peak {idle:.0f} MB; "
+              f"time budget {budget:.0f} s, so a slow scan ends rather than stops early")  # fmt: skip
         print(f"{'set':8} {'n':>4} {'max peak':>9} {'p99 peak':>9} {'max delta':>10} "
-              f"{'p99 delta':>10} {'> 500 MB':>8}")  # fmt: skip
+              f"{'p99 delta':>10} {'> 500 MB':>8} {'errors':>6}")  # fmt: skip
         rows = []
         for name, items in candidates.items():
             if not items:
                 print(f"{name:8} (none available)")
                 continue
-            peaks, deltas = [], []
+            peaks, deltas, errors = [], [], 0
             for c in items:
-                _, peak, said = in_child(c.artifact, rules_only)
+                _, peak, said = in_child(c.artifact, rules_only, budget)
                 peaks.append(peak)
                 deltas.append(peak - idle)
+                errors += bool(said.get("error"))
                 rows.append((peak, peak - idle, name, c, said))
             print(f"{name:8} {len(items):4} {max(peaks):7.0f}MB {pct(peaks, 0.99):7.0f}MB "
                   f"{max(deltas):8.0f}MB {pct(deltas, 0.99):8.0f}MB "
-                  f"{sum(p > 500 for p in peaks):8}")  # fmt: skip
+                  f"{sum(p > 500 for p in peaks):8} {errors:6}")  # fmt: skip
         print(f"  worst {worst}: {'peak':>6} {'delta':>6} {'file':>7} {'unpacked':>8} "
               f"{'scan':>7}  set      file")  # fmt: skip
         for peak, delta, name, c, said in sorted(rows, key=lambda r: -r[0])[:worst]:
@@ -214,11 +220,13 @@ def main() -> None:
     ap.add_argument("--slowest", type=int, default=0, help="list the K slowest files of each set")
     ap.add_argument("--memory", type=int, default=0, metavar="K",
                     help="per-worker peak RSS on the K largest files of each set, then stop")  # fmt: skip
+    ap.add_argument("--memory-budget", type=float, default=1800.0, metavar="S",
+                    help="time budget of each --memory scan (a scan stopped early understates)")  # fmt: skip
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     manifest = args.benign_manifest or load_config().cache_dir / "benign" / "manifest.csv"
     if args.memory:
-        memory_report(manifest, args.dataset, args.memory)
+        memory_report(manifest, args.dataset, args.memory, args.memory_budget)
         return
     sets: dict[str, list[tuple[Artifact, bytes]]] = {"benign": [], "malware": []}
     if manifest.exists():
