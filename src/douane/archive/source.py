@@ -7,6 +7,7 @@ import os
 from typing import BinaryIO
 
 SCAN_CHUNK = 1 << 20  # bytes read per step when searching the whole file
+FILE_BUFFER = 64 * 1024
 
 
 class FileBytes:
@@ -53,8 +54,9 @@ class FileBytes:
         return total
 
     def file(self) -> BinaryIO:
-        """A seekable file object over the window (for ``zipfile``), with its own position."""
-        return _Window(self)
+        """A seekable file object over the window (for ``zipfile``), with its own position;
+        buffered, so a member's header, name and small body come in one read."""
+        return io.BufferedReader(_Window(self), FILE_BUFFER)
 
 
 class _Window(io.RawIOBase):
