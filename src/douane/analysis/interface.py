@@ -170,11 +170,11 @@ class Rule:
     tags: frozenset[Tag] = frozenset()
     only_unparsed: bool = False  # file rules that stand in for AST rules on broken Python
     extra: dict[str, Any] = field(default_factory=dict)
+    gate: Callable[[FileContext], bool] | None = None  # default: the check's, from gated()
 
-    @property
-    def gate(self) -> Callable[[FileContext], bool] | None:
-        """The file-level condition declared with :func:`gated`, if any."""
-        return getattr(self.check, "gate", None)
+    def __post_init__(self) -> None:
+        if self.gate is None:  # a copy with another check (dataclasses.replace) keeps it
+            object.__setattr__(self, "gate", getattr(self.check, "gate", None))
 
 
 NodeCheck = Callable[[Any, "PyContext"], Iterator[Hit]]

@@ -12,6 +12,7 @@ import tokenize
 import unicodedata
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from confusable_homoglyphs import categories
 
@@ -480,11 +481,17 @@ def _may_confuse(text: str) -> bool:
     for run in name_runs(text):
         if any(folds_to_ascii(c) for c in run if not c.isascii()):
             return True
-        if _has_lookalike(run):
+        if _has_lookalike(run) and any(_is_latin(c) for c in run):
             scripts = categories.unique_aliases(run)
             if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
                 return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _is_latin(c: str) -> bool:
+    """The script alias of ``c`` is LATIN (asked before the whole run's, which costs more)."""
+    return c.isalpha() if c.isascii() else categories.aliases_categories(c)[0] == "LATIN"
 
 
 # -- DOU706 payload hidden in an image -------------------------------------------------------------
