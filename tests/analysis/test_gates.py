@@ -10,7 +10,7 @@ import pytest
 
 from douane.analysis.context import FileContext, noncode_spans
 from douane.analysis.engine import RuleSet, analyse
-from douane.analysis.interface import Bare, FileType, Hit, Kind, Rule, all_of, gated
+from douane.analysis.interface import AllOf, Bare, FileType, Hit, Kind, Rule, all_of, gated
 from douane.archive import Opened
 from douane.domain import Artifact, ArtifactKind, Confidence, Family, Member, Severity
 
@@ -123,10 +123,15 @@ def test_every_call_a_rule_resolves_has_a_name_in_its_group():
         ("DOU506", exfiltration.CLIPBOARD_READ),
         ("DOU508", exfiltration.SCREENSHOT),
         ("DOU509", exfiltration.KEYLOG),
+        ("DOU507", exfiltration.CLIPBOARD_WRITE),
+        ("DOU512", exfiltration.FINGERPRINT_CALLS),
+        ("DOU513", exfiltration._RESOLVERS | process.EXEC_CALLS),
     ]:
         rule = next(r for r in _rules() if r.id == rule_id)
-        (conj,) = rule.triggers
+        conj = next(t for t in rule.triggers if isinstance(t, AllOf))
         groups.append((calls, conj.names[-1]))
+    (clipper,) = next(r for r in _rules() if r.id == "DOU507").triggers
+    groups.append((exfiltration.CLIPBOARD_READ, clipper.names[0]))
     for calls, names in groups:
         assert names >= pyapi.IMPORT_NAMES
         assert [c for c in calls if not _covered(c, names)] == []

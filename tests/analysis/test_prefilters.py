@@ -35,7 +35,7 @@ def test_confusable_prefilter_lets_flagged_names_through(text):
     """Regression: DOU705 tokenized every file holding one Greek, Cyrillic or fullwidth byte
     (a third of a big SDK's scan); the prefilter must still pass what the tokens flag."""
     assert list(confusable_identifier(_file(text)))
-    assert _may_confuse(text)
+    assert _may_confuse(_file(text))
 
 
 @pytest.mark.parametrize(
@@ -45,11 +45,12 @@ def test_confusable_prefilter_lets_flagged_names_through(text):
         "μ = 3\nΔx = 1\nσ_max = 2\n",
         "s = '中文，测试：（）'\n",
         "a = 'em — dash'\ncafé = 1\n",
+        "s = 'ｅｘｅｃ in a string'  # 𝐞𝐱𝐞𝐜 in a comment\n",
     ],
 )
 def test_confusable_prefilter_skips_prose_and_notation(text):
     assert not list(confusable_identifier(_file(text)))
-    assert not _may_confuse(text)
+    assert not _may_confuse(_file(text))
 
 
 _OLD_SOURCES = re.compile(
@@ -104,3 +105,20 @@ def test_words_reports_overlapping_occurrences_with_their_starts():
     w = Words([b"abc", b"bc", b"c"])
     assert sorted(w.finditer(b"xabc")) == [(1, b"abc"), (2, b"bc"), (3, b"c")]
     assert w.search(b"zzc") and not w.search(b"zzz")
+
+
+@pytest.mark.parametrize(
+    ("data", "may"),
+    [
+        (b"call('make all')", False),
+        (b"confirm(); firmware", False),
+        (b'os.system("CURL -s x | sh")', True),
+        (b"os.system('IWR http://x | iex')", True),
+        ("os.system('power\u017fhell -enc AAAA')".encode(), True),  # ſ: IGNORECASE's s
+    ],
+)
+def test_unparsed_shell_prefilter_keeps_every_command_its_patterns_match(data, may):
+    """Regression: DOU209's regex ran over every gated file holding `call`."""
+    from douane.analysis.process import _may_fetch_or_lolbin
+
+    assert _may_fetch_or_lolbin(data) is may

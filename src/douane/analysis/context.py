@@ -65,23 +65,23 @@ def decode_text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_WORD_TAIL = re.compile(r"[\w\x80-\U0010ffff]*")
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_WORD_TAIL = re.compile(rb"[\w\x80-\xff]*")
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def name_runs(text: str) -> set[str]:
-    """The distinct runs of word or non-ASCII characters of ``text`` that hold a non-ASCII
-    one. Every identifier token lies inside one: the pure-Python tokenizer's names are runs
-    of word characters, the C tokenizer's take any non-ASCII character."""
-    runs: set[str] = set()
+def name_runs(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of the runs of word or non-ASCII characters of source bytes that hold a
+    non-ASCII one. Every identifier token lies inside one: the pure-Python tokenizer's names
+    are runs of word characters, the C tokenizer's take any non-ASCII character (all the
+    bytes of a UTF-8 character are non-ASCII)."""
     pos = 0
-    while (m := _NON_ASCII.search(text, pos)) is not None:
+    while (m := _NON_ASCII.search(data, pos)) is not None:
         start = m.start()
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        while start > 0 and data[start - 1] in _ASCII_WORD:
             start -= 1
-        pos = _WORD_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
-        runs.add(text[start:pos])
-    return runs
+        pos = _WORD_TAIL.match(data, m.end()).end()  # type: ignore[union-attr]
+        yield start, pos
 
 
 @lru_cache(maxsize=4096)
@@ -436,6 +436,23 @@ class FileContext:
         starts for bisecting; None when the lexer did not understand the file."""
         spans = noncode_spans(self.member.data)
         return None if spans is None else ([a for a, _ in spans], spans)
+
+    def in_noncode(self, start: int, end: int) -> bool:
+        """Bytes ``start:end`` lie wholly in one comment or string literal (False when the
+        lexer did not understand the file)."""
+        if self.noncode is None:
+            return False
+        starts, spans = self.noncode
+        k = bisect_right(starts, start) - 1
+        return k >= 0 and end <= spans[k][1]
+
+    def code_name_runs(self) -> set[str]:
+        """The distinct :func:`name_runs` of the file that are not inside a comment or a
+        string, as text (decoded as :attr:`text` was)."""
+        data = self.member.data
+        latin = len(self.text) == len(data) - (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        runs = {data[a:b] for a, b in name_runs(data) if not self.in_noncode(a, b)}
+        return {r.decode("latin-1" if latin else "utf-8") for r in runs}
 
     def has_name(self, name: bytes, bare: bool = False) -> bool:
         """Whether ``name`` is a whole identifier somewhere in the code: not in a comment or

@@ -644,7 +644,6 @@ def builtins_lookup_of_exec(node: ast.Call | ast.Subscript, ctx: PyContext) -> I
 
     Example: `getattr(__builtins__, "".join(["e", "x", "e", "c"]))(payload)`.
     """
-    flow = flow_of(ctx)
     if isinstance(node, ast.Call):
         if ctx.call_name(node) != "getattr" or len(node.args) < 2:
             return
@@ -656,6 +655,7 @@ def builtins_lookup_of_exec(node: ast.Call | ast.Subscript, ctx: PyContext) -> I
     value = ctx.const_str(key)
     if value not in DANGEROUS_BUILTINS:
         return
+    flow = flow_of(ctx)  # only now: it analyses the whole tree, for every Call and Subscript
     how = assembled(key, ctx, flow) or decoded(key, ctx, flow)
     # a plain-literal lookup is a py2/py3 compatibility idiom or a test patching __import__
     severity = Severity.HIGH if how else Severity.LOW
@@ -775,13 +775,13 @@ def code_object_from_bytes(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
     Example: `types.FunctionType(marshal.loads(b64decode(B)), globals())()`.
     """
     name = ctx.call_name(node) or ""
-    flow = flow_of(ctx)
     tail = name.rsplit(".", 1)[-1]
     if tail == "CodeType":
         if any(_is_bytecode_literal(a) for a in node.args):
             yield ctx.hit(node, "a code object is built from literal bytecode")
     elif tail == "replace" and any(kw.arg == "co_code" for kw in node.keywords):
         kw = next(k for k in node.keywords if k.arg == "co_code")
+        flow = flow_of(ctx)
         if (
             _is_bytecode_literal(kw.value)
             or _literal_origin(kw.value, ctx, flow)
@@ -789,7 +789,7 @@ def code_object_from_bytes(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         ):
             yield ctx.hit(node, "a code object's bytecode is replaced with embedded bytes")
     elif tail == "FunctionType" and node.args:
-        how = decoded(node.args[0], ctx, flow)
+        how = decoded(node.args[0], ctx, flow_of(ctx))
         if how:
             yield ctx.hit(node, f"a function is built from a code object produced by {how}")
 

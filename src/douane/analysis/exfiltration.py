@@ -37,7 +37,7 @@ from douane.analysis.context import (
     walk_order,
 )
 from douane.analysis.interface import Anchored, FileType, Hit, Tag, all_of, anchored, gated
-from douane.analysis.process import HOLE, command_of, is_exec_call, loose_str
+from douane.analysis.process import EXEC_NAMES, HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail, written_names
 from douane.analysis.registry import file_rule, node_rule
 from douane.domain import Confidence, Family, Severity, Where
@@ -79,6 +79,7 @@ CLIPBOARD_READ = frozenset({"pyperclip.paste", "win32clipboard.GetClipboardData"
 CLIPBOARD_WRITE = frozenset({"pyperclip.copy", "win32clipboard.SetClipboardText",
                              "win32clipboard.SetClipboardData", "clipboard.copy", "pyperclip3.copy",
                              "klembord.set", "xerox.copy"})  # fmt: skip
+_CLIPBOARD_MODULES = ("pyperclip", "pyperclip3", "win32clipboard", "clipboard", "klembord", "xerox")
 SCREENSHOT = frozenset({"PIL.ImageGrab.grab", "ImageGrab.grab", "pyautogui.screenshot",
                         "pyscreenshot.grab", "mss.mss", "mss.MSS", "d3dshot.create",
                         "PIL.ImageGrab.grabclipboard"})  # fmt: skip
@@ -1123,14 +1124,17 @@ def _candidate(file: FileContext) -> tuple[bool, bool]:
 def _url_lines(text: str) -> str:
     """The lines of ``text`` that hold "://", joined: all ``find_urls`` can find in it (a URL
     never spans lines), without running its regex over every line of a big file."""
-    out = []
+    return "\n".join(text[a:b] for a, b in _url_line_spans(text))
+
+
+def _url_line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of ``text`` that holds "://", in order."""
     pos = text.find("://")
     while pos >= 0:
         end = text.find("\n", pos)
         end = len(text) if end < 0 else end
-        out.append(text[text.rfind("\n", 0, pos) + 1 : end])
+        yield text.rfind("\n", 0, pos) + 1, end
         pos = text.find("://", end)
-    return "\n".join(out)
 
 
 @lru_cache(maxsize=8192)
@@ -1819,7 +1823,15 @@ _ADDRESS_RE = re.compile(r"(bc1|\[13\]|\^\(bc1\||\[13\]\[a-km-zA-HJ-NP-Z1-9\]|0x
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Module,),
-    triggers=(b"paste", b"GetClipboardData", b"clipboard_get"),
+    # a read and a write of the clipboard, by the module names that spell them
+    triggers=(
+        all_of(
+            (b"paste", b"GetClipboardData", b"clipboard_get"),
+            written_names(CLIPBOARD_READ, prefer=_CLIPBOARD_MODULES) | {b"clipboard_get"},
+            written_names(CLIPBOARD_WRITE, prefer=_CLIPBOARD_MODULES)
+            | {b"clipboard_append", b"SetClipboardText"},
+        ),
+    ),
     tags=(Tag.SECRET_READ, Tag.EVADE),
 )
 def clipboard_address_swap(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
@@ -2069,6 +2081,8 @@ def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterat
             return
 
 
+_IP_WORDS = (b"ipify", b"ipinfo", b"ifconfig", b"icanhazip", b"ident.me", b"ip-api", b"ipapi",
+             b"checkip", b"myip", b"ipwho", b"seeip")  # fmt: skip
 _OPT_OUT = re.compile(
     rb"DO_NOT_TRACK|[A-Z_]*(TELEMETRY|ANALYTICS|TRACKING)[A-Z_]*|opt[_-]?out", re.IGNORECASE
 )
@@ -2085,27 +2099,29 @@ def _has_opt_out(ctx: PyContext) -> bool:
     severity=Severity.INFO,
     confidence=Confidence.HIGH,
     nodes=(ast.Call,),
+    # the call names it reads, or the lookup services it asks (any call with their URL);
+    # `platform` is mostly prose and user-agent strings
     triggers=(
-        b"gethostname",
-        b"getfqdn",
-        b"uname",
-        b"getuser",
-        b"getlogin",
-        b"getnode",
-        b"platform",
-        b"ipify",
-        b"ipinfo",
-        b"ifconfig",
-        b"icanhazip",
-        b"ident.me",
-        b"ip-api",
-        b"ipapi",
-        b"checkip",
-        b"myip",
-        b"GetUserName",
-        b"GetComputerName",
-        b"ipwho",
-        b"seeip",
+        *_IP_WORDS,
+        all_of(
+            (
+                b"gethostname",
+                b"getfqdn",
+                b"uname",
+                b"getuser",
+                b"getlogin",
+                b"getnode",
+                b"platform",
+                b"GetUserName",
+                b"GetComputerName",
+            ),
+            written_names(FINGERPRINT_CALLS)
+            | {
+                anchored(re.escape(h.encode()), h.encode())
+                for h in ind.IP_LOOKUP_SUFFIXES
+                if not any(w.decode() in h for w in _IP_WORDS)
+            },
+        ),
     ),  # fmt: skip
     tags=(),
 )
@@ -2156,15 +2172,21 @@ _ENCODERS = ("hexlify", "b32encode", "b64encode", "b16encode", "hex", "urlsafe_b
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     nodes=(ast.Call,),
+    # a resolver call (or a `dns` module's resolve), or a process running a lookup command
     triggers=(
-        b"gethostbyname",
-        b"getaddrinfo",
-        b"resolver",
-        b"nslookup",
-        b"dig ",
-        b"ping -",
-        b"ping $",
-        b"ping `",
+        all_of(
+            (
+                b"gethostbyname",
+                b"getaddrinfo",
+                b"resolver",
+                b"nslookup",
+                b"dig ",
+                b"ping -",
+                b"ping $",
+                b"ping `",
+            ),
+            written_names(_RESOLVERS) | EXEC_NAMES | {anchored(rb"\bdns", b"dns")},
+        ),
     ),  # fmt: skip
     tags=(Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
@@ -2244,11 +2266,12 @@ _SEND_WORDS = re.compile(r"\b(post|put|urlopen|Request|request|curl|wget|Invoke-
 
 def _text_drop_urls(ctx: FileContext) -> Iterator[tuple[int, str, str | None, str]]:
     text = ctx.text
-    for m in ind.URL_RE.finditer(text):
-        url = m.group(0).rstrip(".,;:!?)]}'\"")
-        kind, host, fixed, _ = destination(url)
-        if fixed and kind in ind.DROP_KINDS:
-            yield m.start(), url, kind, host
+    for start, end in _url_line_spans(text):
+        for m in ind.URL_RE.finditer(text, start, end):
+            url = m.group(0).rstrip(".,;:!?)]}'\"")
+            kind, host, fixed, _ = destination(url)
+            if fixed and kind in ind.DROP_KINDS:
+                yield m.start(), url, kind, host
 
 
 @file_rule(

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from confusable_homoglyphs import categories
 
-from douane.analysis.context import FileContext, PyContext, folds_to_ascii, name_runs
+from douane.analysis.context import FileContext, PyContext, folds_to_ascii
 from douane.analysis.dynamic_code import (
     enclosing_scope,
     flow_of,
@@ -424,7 +424,7 @@ def confusable_identifier(ctx: FileContext) -> Iterator[Hit]:
 
     Example: `𝐞𝐱𝐞𝐜(payload)`; `def sеnd_data():` with a Cyrillic `е`.
     """
-    if not _may_confuse(ctx.text):
+    if not _may_confuse(ctx):
         return
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(ctx.text).readline))
@@ -469,16 +469,17 @@ def _has_lookalike(name: str) -> bool:
     return any(c in _LOOKALIKE for c in name)
 
 
-def _may_confuse(text: str) -> bool:
-    """Whether some identifier of ``text`` can be flagged, without tokenizing it (tokenizing
+def _may_confuse(ctx: FileContext) -> bool:
+    """Whether some identifier of the file can be flagged, without tokenizing it (tokenizing
     costs more than parsing; most files reach here for a `μ`, a `—` or Chinese prose).
 
     Both tests are monotone in the characters of a name, and every name lies inside one of
-    the runs of :func:`name_runs`: a name NFKC turns into ASCII holds a character NFKC alone
-    turns into ASCII (:func:`folds_to_ascii`), and a name mixing Latin with a look-alike
-    Cyrillic or Greek letter lies in a run that mixes them too.
+    the code's runs of :func:`~douane.analysis.context.name_runs` (strings and comments are no names): a name NFKC
+    turns into ASCII holds a character NFKC alone turns into ASCII (:func:`folds_to_ascii`),
+    and a name mixing Latin with a look-alike Cyrillic or Greek letter lies in a run that
+    mixes them too.
     """
-    for run in name_runs(text):
+    for run in ctx.code_name_runs():
         if any(folds_to_ascii(c) for c in run if not c.isascii()):
             return True
         if _has_lookalike(run) and any(_is_latin(c) for c in run):

