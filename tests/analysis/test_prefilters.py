@@ -96,6 +96,18 @@ _SAMPLES = [
 def test_exfiltration_candidate_searches_match_the_regexes_they_replace(data):
     """Regression: three regexes over every sending file cost ~70 ms per 250 KB."""
     assert ex._SOURCE_WORDS.search(data) == bool(_OLD_SOURCES.search(data))
+
+
+@pytest.mark.parametrize(
+    ("data", "reads"),
+    [(b"'application/vnd.kubernetes.protobuf'", False), (b"open(home + '/.kube/config')", True),
+     (b"os.path.join(h, '.ssh', 'id_ed25519')", True), (b"see amazon.aws docs", False)],
+)  # fmt: skip
+def test_credential_folders_count_as_sources_only_as_paths(data, reads):
+    """Regression: 154 files of a Kubernetes client had their flows analysed for `.kube` in
+    `application/vnd.kubernetes.protobuf` alone (DOU511's drop-less gate)."""
+    sources = ex._SOURCE_WORDS.search(data) or any(p.search(data) for p in ex._SOURCE_FOLDERS)
+    assert sources is reads
     assert ex._drop_host_bytes(data) == bool(_OLD_DROP.search(data))
     if ex._IP_BYTES.search(data):
         assert ex._IP_HINT.search(data)

@@ -509,6 +509,10 @@ class PyContext:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     consts: dict[str, str] = field(default_factory=dict)  # name -> constant string value
     scope: list[ast.AST] = field(default_factory=list)  # enclosing defs / classes / main-guard
+    # call names resolved so far, by node, while aliases and constants stay as they are: a
+    # Call is asked its name by every rule dispatched on it. The engine's walk sets it and
+    # empties it when an import or assignment changes them (None: no memo)
+    call_names: dict[int, tuple[ast.AST, str | None]] | None = None
 
     # -- where the current node runs -------------------------------------------------------
     @property
@@ -557,7 +561,15 @@ class PyContext:
         return ".".join(reversed(parts))
 
     def call_name(self, node: ast.Call) -> str | None:
-        return self.qualname(node.func)
+        memo = self.call_names
+        if memo is None:
+            return self.qualname(node.func)
+        entry = memo.get(id(node))
+        if entry is not None and entry[0] is node:
+            return entry[1]
+        name = self.qualname(node.func)
+        memo[id(node)] = (node, name)
+        return name
 
     def const_str(self, node: ast.AST | None, depth: int = 0) -> str | None:
         """Best-effort constant value of a string expression (literals, +, join, f-strings

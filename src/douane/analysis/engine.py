@@ -59,11 +59,13 @@ class TriggerScanner:
         triggers = list(triggers)
         self.literals = {t for t in triggers if isinstance(t, bytes)}
         self.anchored = [t for t in triggers if isinstance(t, Anchored)]
+        self.anchored_set = frozenset(self.anchored)
         self.patterns = [t for t in triggers if isinstance(t, re.Pattern)]  # unanchored
         self.anchors = {a for t in self.anchored for a in t.anchors}
         # literals only looked up (file rules' triggers): found, but no offsets
         self.extra = frozenset(extra)
         keys = self.literals | self.anchors | self.extra
+        self.keys = frozenset(keys)  # every literal one pass reports in `found`
         self.automaton = None
         if keys:
             self.automaton = ahocorasick.Automaton()
@@ -140,6 +142,28 @@ def _any_trigger(data: bytes, triggers: Iterable[Trigger]) -> bool:
         elif t.search(data):
             return True
     return False
+
+
+def _scanned_trigger(
+    triggers: Iterable[Trigger],
+    data: bytes,
+    present: set[Trigger],
+    found: set[bytes],
+    scanner: TriggerScanner,
+) -> bool:
+    """:func:`_any_trigger`, answered from the file's trigger scan where it looked (a regex or
+    a literal over the whole file otherwise)."""
+    rest = []
+    for t in triggers:
+        if isinstance(t, bytes) and t in scanner.keys:
+            if t in found:
+                return True
+        elif isinstance(t, Anchored) and t in scanner.anchored_set:
+            if t in present:
+                return True
+        else:
+            rest.append(t)
+    return _any_trigger(data, rest)
 
 
 def offsets_to_lines(data: bytes, offsets: list[int]) -> list[int] | None:
@@ -286,14 +310,17 @@ def _finding(rule: Rule, hit: Hit, file: str, where: Where) -> Finding:
     )
 
 
+_RULE_ERRORS = (RecursionError, MemoryError, ValueError, TypeError, AttributeError, IndexError,
+                KeyError, UnicodeError, OverflowError)  # fmt: skip
+
+
 def _run(rule: Rule, hits: Iterator[Hit], stats: dict) -> Iterator[Hit]:
     try:
         for n, hit in enumerate(hits):
             if n >= MAX_HITS_PER_RULE_PER_FILE:
                 break
             yield hit
-    except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, UnicodeError, OverflowError) as exc:  # fmt: skip
+    except _RULE_ERRORS as exc:
         if STRICT:
             raise
         stats.setdefault("rule_errors", []).append(f"{rule.id}: {type(exc).__name__}: {exc}")
@@ -311,6 +338,9 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
     stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(ctx.tree, ())]
     pop, push = stack.pop, stack.extend
     visited = 0
+    if ctx.call_names is None:
+        ctx.call_names = {}
+    names = ctx.call_names  # emptied below whenever aliases or constants change
     while stack:
         node, scope = pop()
         visited += 1
@@ -327,6 +357,7 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                 bookkeeping_only = True
         ctx.scope = scope  # type: ignore[assignment]
         if t is ast.Import:
+            names.clear()
             for a in node.names:
                 if a.asname:
                     ctx.aliases[a.asname] = a.name
@@ -335,6 +366,7 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                     ctx.aliases.setdefault(head, head)
         elif t is ast.ImportFrom:
             if node.module and node.level == 0:
+                names.clear()
                 for a in node.names:
                     ctx.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
         elif t is ast.Assign and len(node.targets) == 1:
@@ -342,20 +374,33 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
             if isinstance(target, ast.Name):
                 value = const_str(node.value, ctx.consts)
                 if value is not None:
+                    names.clear()
                     ctx.consts[target.id] = value
                 elif isinstance(node.value, ast.Name | ast.Attribute):
                     # alias of a callable: `s = os.system`, `b = base64.b64decode`
                     q = ctx.qualname(node.value)
                     if q and "." in q:
+                        names.clear()
                         ctx.aliases[target.id] = q
         if bookkeeping_only:
             continue
         rules = dispatch.get(t) if t is not ast.Module else None
         if rules:
             where = ctx.where
+            path = ctx.file.path
             for rule in rules:
-                for hit in _run(rule, rule.check(node, ctx), stats):
-                    out.append(_finding(rule, hit, ctx.file.path, where))
+                # _run inlined: one generator less for every node and rule
+                try:
+                    for n, hit in enumerate(rule.check(node, ctx)):
+                        if n >= MAX_HITS_PER_RULE_PER_FILE:
+                            break
+                        out.append(_finding(rule, hit, path, where))
+                except _RULE_ERRORS as exc:
+                    if STRICT:
+                        raise
+                    stats.setdefault("rule_errors", []).append(
+                        f"{rule.id}: {type(exc).__name__}: {exc}"
+                    )
         children = child_nodes(node)
         if t in _SCOPE_T:
             push(zip(reversed(children), repeat((*scope, node))))
@@ -578,6 +623,7 @@ def analyse(
             raise BudgetExceeded
         data = fctx.member.data
         found: set[bytes] | None = None  # literal keys of the trigger scan, when it ran
+        present: set[Trigger] = set()
         offsets: list[int] = []
         gate_lines = False  # whether trigger lines gate the walk (and the chunks) of this file
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
@@ -599,9 +645,11 @@ def analyse(
                             dispatch[t].append(r)
                     empty = ast.Module(body=[], type_ignores=[])
                     pctx = PyContext(fctx, trees[0] if trees else empty)
+                    walk = want_setup or not all(r.standalone for r in active)
                     for tree in trees:
                         pctx.tree = tree
-                        _walk(pctx, dispatch, findings, deadline, stats, lines)
+                        if walk:
+                            _walk(pctx, dispatch, findings, deadline, stats, lines)
                         # whole-file rules (dispatched on ast.Module) run after the walk, so
                         # they can use what it collected instead of walking the tree again
                         pctx.scope = ()
@@ -626,8 +674,8 @@ def analyse(
             if rule.only_unparsed and fctx.parsed:
                 continue
             if rule.triggers:
-                if found is not None and rs.scanner.extra.issuperset(rule.triggers):
-                    if found.isdisjoint(rule.triggers):
+                if found is not None:
+                    if not _scanned_trigger(rule.triggers, data, present, found, rs.scanner):
                         continue
                 elif not _any_trigger(data, rule.triggers):
                     continue

@@ -36,7 +36,16 @@ from douane.analysis.context import (
     const_str,
     walk_order,
 )
-from douane.analysis.interface import Anchored, FileType, Hit, Tag, all_of, anchored, gated
+from douane.analysis.interface import (
+    Anchored,
+    FileType,
+    Hit,
+    Tag,
+    all_of,
+    anchored,
+    gated,
+    standalone,
+)
 from douane.analysis.process import EXEC_NAMES, HOLE, command_of, is_exec_call, loose_str
 from douane.analysis.pyapi import matches, tail, written_names
 from douane.analysis.registry import file_rule, node_rule
@@ -1072,16 +1081,25 @@ _SENDISH = (b"post", b"put", b"urlopen", b"Request", b"request", b"get(", b"Webh
             b"wget", b"send", b"Bot(", b"Invoke-", b"iwr", b"irm")  # fmt: skip
 
 
+def _folder(name: bytes) -> Anchored:
+    """A credential folder as a path spells it: followed by a separator, the end of its
+    string (`os.path.join(home, ".kube", "config")`) or an f-string field, never by more of
+    a word (`application/vnd.kubernetes.protobuf` fills large SDKs)."""
+    return anchored(re.escape(name) + rb"(?=[/\\'\"{])", name)
+
+
 # what a stealer reads, as literals: one Aho-Corasick pass instead of a regex alternation
-# tried at every byte (~40 ms per 250 KB file)
+# tried at every byte (~40 ms per 250 KB file); the credential folders count as a path
+# spells them (`vnd.kubernetes` in every API docstring of a Kubernetes client is no read)
+_SOURCE_FOLDERS = tuple(_folder(f).pattern for f in (b".ssh", b".aws", b".docker", b".kube"))
 _SOURCE_WORDS = Words((
     b"get_credentials", b"get_frozen_credentials", b"gethostname", b"getfqdn", b"platform.node",
     b"node()", b"uname", b"getuser", b"getlogin", b"getnode", b"GetUserName", b"GetComputerName",
     b"environ)", b"environ:", b"environ,", b"environ.copy", b"environ.items", b"environ.keys",
     b"environ.values", b"CryptUnprotectData", b"paste(", b"GetClipboardData", b"clipboard_get",
     b"ImageGrab", b"screenshot", b"mss(", b"listdir", b"whoami", b"printenv", b"169.254.169.254",
-    b"metadata.google", b"{24}", b"dQw4w9WgXcQ", b".ssh", b"id_rsa", b".aws", b"netrc", b"pypirc",
-    b"npmrc", b".docker", b".kube", b"/etc/passwd", b"/etc/shadow", b"Keychain", b"Login Data",
+    b"metadata.google", b"{24}", b"dQw4w9WgXcQ", b"id_rsa", b"netrc", b"pypirc",
+    b"npmrc", b"/etc/passwd", b"/etc/shadow", b"Keychain", b"Login Data",
     b"Cookies", b"Local State", b"logins.json", b"key4.db", b"leveldb", b"Local Storage",
     b"wallet", b"Wallet", b"Exodus", b"Electrum", b"solana", b"USERNAME", b"COMPUTERNAME",
     b"ipify", b"ipinfo", b"ifconfig", b"icanhazip", b"ip-api", b"ipapi", b"checkip", b"ident.me",
@@ -1114,7 +1132,7 @@ def _candidate(file: FileContext) -> tuple[bool, bool]:
                 if ind.is_public_ip(m.group(1).decode()):
                     drop = True
                     break
-        sources = _SOURCE_WORDS.search(data)
+        sources = _SOURCE_WORDS.search(data) or any(p.search(data) for p in _SOURCE_FOLDERS)
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
     _CANDIDATE[id(file)] = (file, (drop, sources))
@@ -1416,13 +1434,6 @@ def environment_dumped(node: ast.Call | ast.For, ctx: PyContext) -> Iterator[Hit
     if target and _used_as_child_env(target, scope):
         return
     yield ctx.hit(node, f"`{name}` takes a copy of the whole environment")
-
-
-def _folder(name: bytes) -> Anchored:
-    """A credential folder as a path spells it: followed by a separator, the end of its
-    string (`os.path.join(home, ".kube", "config")`) or an f-string field, never by more of
-    a word (`application/vnd.kubernetes.protobuf` fills large SDKs)."""
-    return anchored(re.escape(name) + rb"(?=[/\\'\"{])", name)
 
 
 _FOLDERS = (b".ssh", b".aws", b"gcloud", b".azure", b".docker", b".kube")
@@ -1961,6 +1972,7 @@ _SEND_TRIGGERS = (
     tags=(Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
 @gated(_may_send_to_drop)
+@standalone
 def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags a request that sends data (POST/PUT, attached data or params,
     data in the URL, a webhook client, a `curl -d`) to a destination written in the code
@@ -2013,6 +2025,7 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
     tags=(Tag.SECRET_READ, Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
 @gated(_may_send_anywhere)
+@standalone
 def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: follows data from what it reads to where it is sent, in the same
     function, through module variables, through functions that return it, and into helper

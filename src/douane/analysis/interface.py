@@ -141,6 +141,14 @@ def gated(predicate: Callable[[FileContext], bool]) -> Callable[[F], F]:
     return wrap
 
 
+def standalone(fn: F) -> F:
+    """Declares a whole-file rule (dispatched on ``ast.Module``) that reads the tree by itself
+    and none of what the walk collects (the PyContext's aliases, constants, call names): a
+    file where no other rule is active is then parsed for it but not walked."""
+    fn.standalone = True  # type: ignore[attr-defined]
+    return fn
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule saw. ``line``/``snippet`` locate it; the engine supplies the file."""
@@ -171,10 +179,14 @@ class Rule:
     only_unparsed: bool = False  # file rules that stand in for AST rules on broken Python
     extra: dict[str, Any] = field(default_factory=dict)
     gate: Callable[[FileContext], bool] | None = None  # default: the check's, from gated()
+    standalone: bool | None = None  # default: the check's, from standalone()
 
     def __post_init__(self) -> None:
-        if self.gate is None:  # a copy with another check (dataclasses.replace) keeps it
+        # a copy with another check (dataclasses.replace) keeps what the first one declared
+        if self.gate is None:
             object.__setattr__(self, "gate", getattr(self.check, "gate", None))
+        if self.standalone is None:
+            object.__setattr__(self, "standalone", getattr(self.check, "standalone", False))
 
 
 NodeCheck = Callable[[Any, "PyContext"], Iterator[Hit]]
