@@ -106,7 +106,9 @@ def test_exfiltration_candidate_searches_match_the_regexes_they_replace(data):
 def test_credential_folders_count_as_sources_only_as_paths(data, reads):
     """Regression: 154 files of a Kubernetes client had their flows analysed for `.kube` in
     `application/vnd.kubernetes.protobuf` alone (DOU511's drop-less gate)."""
-    sources = ex._SOURCE_WORDS.search(data) or any(p.search(data) for p in ex._SOURCE_FOLDERS)
+    sources = ex._SOURCE_WORDS.search(data) or any(
+        f.pattern.search(data) for f in ex._SOURCE_FOLDERS
+    )
     assert sources is reads
     assert ex._drop_host_bytes(data) == bool(_OLD_DROP.search(data))
     if ex._IP_BYTES.search(data):

@@ -461,8 +461,18 @@ class FileContext:
         where names may be spelled with characters NFKC folds to ASCII)."""
         if self.names_may_fold or self.noncode is None:
             return True
+        known = self._names_seen.get((name, bare))
+        if known is None:
+            known = self._names_seen[name, bare] = self._find_name(name, bare)
+        return known
+
+    @cached_property
+    def _names_seen(self) -> dict[tuple[bytes, bool], bool]:
+        return {}  # several rules ask for the same names (`exec`, `subprocess`...)
+
+    def _find_name(self, name: bytes, bare: bool) -> bool:
         data = self.member.data
-        starts, spans = self.noncode
+        starts, spans = self.noncode  # type: ignore[misc]
         i = data.find(name)
         while i >= 0:
             end = i + len(name)

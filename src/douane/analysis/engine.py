@@ -629,10 +629,11 @@ def analyse(
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
             present, offsets, found = rs.scanner.scan(data)
             triggered = rs.triggered(present)
-            active = [r for r in triggered if rs.may_fire(r, fctx, present, found)]
+            small = len(data) <= MAX_PARSE_BYTES  # a larger file is not parsed: no names asked
+            active = [r for r in triggered if small and rs.may_fire(r, fctx, present, found)]
             want_setup = fctx.is_setup_py
             gate_lines = all(r.triggers for r in triggered) and not want_setup
-            if (active or want_setup) and len(data) <= MAX_PARSE_BYTES:
+            if (active or want_setup) and small:
                 lines = offsets_to_lines(data, offsets) if gate_lines else None
                 trees = _parse_trees(fctx, lines, stats)
                 if trees is not None:
@@ -660,7 +661,7 @@ def analyse(
                         setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
                 else:
                     stats["unparsed"] += 1
-            elif triggered and len(data) <= MAX_PARSE_BYTES:
+            elif triggered and small:
                 # the rules the triggers wanted all said no to this file: nothing to walk.
                 # Whether it parses still decides the only_unparsed file rules; it is found
                 # out below if one of them has something to report

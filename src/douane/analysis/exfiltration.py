@@ -1091,7 +1091,7 @@ def _folder(name: bytes) -> Anchored:
 # what a stealer reads, as literals: one Aho-Corasick pass instead of a regex alternation
 # tried at every byte (~40 ms per 250 KB file); the credential folders count as a path
 # spells them (`vnd.kubernetes` in every API docstring of a Kubernetes client is no read)
-_SOURCE_FOLDERS = tuple(_folder(f).pattern for f in (b".ssh", b".aws", b".docker", b".kube"))
+_SOURCE_FOLDERS = tuple(_folder(f) for f in (b".ssh", b".aws", b".docker", b".kube"))
 _SOURCE_WORDS = Words((
     b"get_credentials", b"get_frozen_credentials", b"gethostname", b"getfqdn", b"platform.node",
     b"node()", b"uname", b"getuser", b"getlogin", b"getnode", b"GetUserName", b"GetComputerName",
@@ -1132,7 +1132,9 @@ def _candidate(file: FileContext) -> tuple[bool, bool]:
                 if ind.is_public_ip(m.group(1).decode()):
                     drop = True
                     break
-        sources = _SOURCE_WORDS.search(data) or any(p.search(data) for p in _SOURCE_FOLDERS)
+        sources = _SOURCE_WORDS.search(data) or any(
+            f.anchors[0] in data and f.pattern.search(data) for f in _SOURCE_FOLDERS
+        )
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
     _CANDIDATE[id(file)] = (file, (drop, sources))
