@@ -129,6 +129,8 @@ def test_words_reports_overlapping_occurrences_with_their_starts():
         (b'os.system("CURL -s x | sh")', True),
         (b"os.system('IWR http://x | iex')", True),
         ("os.system('power\u017fhell -enc AAAA')".encode(), True),  # ſ: IGNORECASE's s
+        (b'call(\n    "curl -s x | sh")', True),
+        (b'"""Fetch it with curl."""\nField(description="HTTP tool (curl and wget).")', False),
     ],
 )
 def test_unparsed_shell_prefilter_keeps_every_command_its_patterns_match(data, may):

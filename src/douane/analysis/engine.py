@@ -221,6 +221,7 @@ class RuleSet:
         # Python files are scanned for the node rules anyway: the same pass answers the file
         # rules whose triggers are all literals (instead of one `in` over the file per trigger)
         # and looks up the names of all_of triggers (found, but they mark no trigger line)
+        names.update(k for r in node for k in r.gate_keys or ())
         extra = names | {
             t
             for r in by_type.get(FileType.PYTHON, ())
@@ -628,6 +629,7 @@ def analyse(
         gate_lines = False  # whether trigger lines gate the walk (and the chunks) of this file
         if fctx.file_type is FileType.PYTHON and rs.node_rules:
             present, offsets, found = rs.scanner.scan(data)
+            fctx.found = found
             triggered = rs.triggered(present)
             small = len(data) <= MAX_PARSE_BYTES  # a larger file is not parsed: no names asked
             active = [r for r in triggered if small and rs.may_fire(r, fctx, present, found)]

@@ -429,6 +429,7 @@ _LOCAL_HOST = re.compile(r"(^|\.)(localhost|local|internal|lan|home|localdomain|
                          r"^(\d+\.){3}\d+$|^\[|^[^.]*$")  # fmt: skip
 
 
+@lru_cache(maxsize=8192)
 def destination(text: str) -> tuple[str | None, str, bool, bool]:
     """(kind, host, fixed, data_in_host) of a URL written with ``…`` for its variable parts."""
     m = _URL_HEAD.match(text)
@@ -1121,20 +1122,24 @@ def _candidate(file: FileContext) -> tuple[bool, bool]:
             if _drop_url(url):
                 drop = True
                 break
+        found = file.found  # the engine's trigger scan looked for the words below
         drop = (
             drop
             or bool(_TELEGRAM_TOKEN_BYTES.search(data))
-            or _drop_host_bytes(data)
+            or ((found is None or not found.isdisjoint(_DROP_SUFFIXES.words))
+                and _drop_host_bytes(data))
             or b"chr(" in data
-        )
+        )  # fmt: skip
         if not drop and _IP_HINT.search(data):
             for m in _IP_BYTES.finditer(data):
                 if ind.is_public_ip(m.group(1).decode()):
                     drop = True
                     break
-        sources = _SOURCE_WORDS.search(data) or any(
-            f.anchors[0] in data and f.pattern.search(data) for f in _SOURCE_FOLDERS
-        )
+        sources = (
+            _SOURCE_WORDS.search(data)
+            if found is None
+            else not found.isdisjoint(_SOURCE_WORDS.words)
+        ) or any(f.anchors[0] in data and f.pattern.search(data) for f in _SOURCE_FOLDERS)
     if len(_CANDIDATE) > 64:
         _CANDIDATE.clear()
     _CANDIDATE[id(file)] = (file, (drop, sources))
@@ -1199,6 +1204,9 @@ def _may_send(file: FileContext, need_drop: bool) -> bool:
     if need_drop or not sources:
         return False
     return file.where is not Where.TEST and len(file.member.data) < 1_000_000
+
+
+_CANDIDATE_KEYS = _SOURCE_WORDS.words | _DROP_SUFFIXES.words
 
 
 def _may_send_to_drop(file: FileContext) -> bool:
@@ -1973,7 +1981,7 @@ _SEND_TRIGGERS = (
     triggers=_SEND_TRIGGERS,
     tags=(Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
-@gated(_may_send_to_drop)
+@gated(_may_send_to_drop, keys=_CANDIDATE_KEYS)
 @standalone
 def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: flags a request that sends data (POST/PUT, attached data or params,
@@ -2026,7 +2034,7 @@ def send_to_fixed_drop_destination(node: ast.Module, ctx: PyContext) -> Iterator
     triggers=_SEND_TRIGGERS,
     tags=(Tag.SECRET_READ, Tag.NETWORK_SEND, Tag.FIXED_DESTINATION),
 )
-@gated(_may_send_anywhere)
+@gated(_may_send_anywhere, keys=_CANDIDATE_KEYS)
 @standalone
 def secret_sent_to_fixed_destination(node: ast.Module, ctx: PyContext) -> Iterator[Hit]:
     """What it does: follows data from what it reads to where it is sent, in the same

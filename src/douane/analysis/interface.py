@@ -129,13 +129,17 @@ Trigger = Atom | AllOf
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def gated(predicate: Callable[[FileContext], bool]) -> Callable[[F], F]:
+def gated(predicate: Callable[[FileContext], bool], keys: Iterable[bytes] = ()) -> Callable[[F], F]:
     """Declares what a node rule's check needs of the file itself (that it is setup.py, that
     its text names a drop host...): where ``predicate`` says no, the engine does not parse the
-    file for this rule. It must say no only where the check would report nothing."""
+    file for this rule. It must say no only where the check would report nothing.
+
+    ``keys`` are literals the predicate looks for: the engine's one pass over the file looks
+    them up too, and :attr:`FileContext.found` holds those it found."""
 
     def wrap(fn: F) -> F:
         fn.gate = predicate  # type: ignore[attr-defined]
+        fn.gate_keys = frozenset(keys)  # type: ignore[attr-defined]
         return fn
 
     return wrap
@@ -179,12 +183,15 @@ class Rule:
     only_unparsed: bool = False  # file rules that stand in for AST rules on broken Python
     extra: dict[str, Any] = field(default_factory=dict)
     gate: Callable[[FileContext], bool] | None = None  # default: the check's, from gated()
+    gate_keys: frozenset[bytes] | None = None  # likewise
     standalone: bool | None = None  # default: the check's, from standalone()
 
     def __post_init__(self) -> None:
         # a copy with another check (dataclasses.replace) keeps what the first one declared
         if self.gate is None:
             object.__setattr__(self, "gate", getattr(self.check, "gate", None))
+        if self.gate_keys is None:
+            object.__setattr__(self, "gate_keys", getattr(self.check, "gate_keys", frozenset()))
         if self.standalone is None:
             object.__setattr__(self, "standalone", getattr(self.check, "standalone", False))
 

@@ -565,18 +565,18 @@ _COMMAND_WORDS = Words((b"curl", b"wget", b"powershell", b"pwsh", b"downloadstri
                         b"regsvr32", b"wmic", b"msiexec"))  # fmt: skip
 _SHORT_WORDS = (b"iwr", b"irm")  # as whole words (`confirm` is no PowerShell)
 # what `re.IGNORECASE` also takes for an ASCII letter: İ ı ſ K
-_CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
+CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _may_fetch_or_lolbin(data: bytes) -> bool:
-    """Whether a command in ``data`` can match the download-and-run or LOLBin patterns: they
-    are case-insensitive, so a file spelling none of their words in any case cannot."""
-    if not data.isascii() and any(c in data for c in _CASE_FOLDS):
+    """Whether a command string of ``data`` that opens a call (`os.system("…`, the only text
+    DOU209 reads) can match the download-and-run or LOLBin patterns: they are
+    case-insensitive, so it must spell one of their words in some case."""
+    if not data.isascii() and any(c in data for c in CASE_FOLDS):
         return True
     low = data.lower()
-    if _COMMAND_WORDS.search(low):
-        return True
+    hits = [(i, i + len(w)) for i, w in _COMMAND_WORDS.finditer(low)]
     for word in _SHORT_WORDS:
         i = low.find(word)
         while i >= 0:
@@ -584,9 +584,26 @@ def _may_fetch_or_lolbin(data: bytes) -> bool:
             if (i == 0 or low[i - 1] not in _WORD_BYTES) and (
                 end == len(low) or low[end] not in _WORD_BYTES
             ):
-                return True
+                hits.append((i, end))
             i = low.find(word, end)
-    return False
+    return any(_in_call_string(data, start, end) for start, end in hits)
+
+
+def _in_call_string(data: bytes, start: int, end: int) -> bool:
+    """Bytes ``start:end`` may lie in the command _UNPARSED_SHELL captures: within 400
+    characters after a quote on the same line (no quote between), the quote opening the
+    argument of a call (`(`, blanks, an optional r/b/u/f prefix)."""
+    line = data.rfind(b"\n", 0, start) + 1
+    quote = max(data.rfind(b"'", line, start), data.rfind(b'"', line, start))
+    if quote < 0 or end > quote + 401:
+        return False
+    k = quote - 1
+    if k >= 0 and data[k] in b"rbuf":
+        k -= 1
+    while k >= 0 and data[k] in b" \t\r\n\f\v":
+        k -= 1
+    # `\s` of a str pattern also takes non-ASCII and \x1c-\x1f spaces: let those through
+    return k >= 0 and (data[k] == 40 or data[k] >= 0x80 or 0x1C <= data[k] <= 0x1F)
 
 
 _UNPARSED_SHELL = re.compile(
