@@ -486,24 +486,25 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
         return None
     out: list[tuple[str, int]] = []
     bounds = list(zip(starts, [*starts[1:], len(src)], strict=True))
-    extra: set[int] = set()
-    newlines: list[int] | None = None  # offsets of "\n" in text, once a line number is needed
+    names: set[str] = set()
     for a, b in bounds:
         if b - a <= 3 and _touches(lines, a + 1, b):
             tree = _parse("\n".join(src[a:b]), "<chunk>")
-            names: list[str] = []
             for node in tree.body if tree else ():
                 if isinstance(node, ast.Import | ast.ImportFrom):
-                    names += [(x.asname or x.name).split(".")[0] for x in node.names]
+                    names.update((x.asname or x.name).split(".")[0] for x in node.names)
                 elif isinstance(node, ast.Assign):
-                    names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-            for name in names:
-                for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", text):
-                    if newlines is None:
-                        newlines = [n.start() for n in re.finditer("\n", text)]
-                    extra.add(bisect_left(newlines, m.start()) + 1)
-                    if len(extra) > MAX_TRIGGER_LINES:
-                        return None
+                    names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    extra: set[int] = set()
+    if names:
+        # one pass for all the names: two of them never match overlapping text (a match
+        # starts after a non-word character and ends at a word boundary)
+        alternatives = "|".join(re.escape(n) for n in sorted(names))
+        newlines = [n.start() for n in re.finditer("\n", text)]
+        for m in re.finditer(rf"(?<![\w.])(?:{alternatives})\b", text):
+            extra.add(bisect_left(newlines, m.start()) + 1)
+            if len(extra) > MAX_TRIGGER_LINES:
+                return None
     if extra:
         lines[:] = sorted(set(lines) | extra)
     for a, b in bounds:
@@ -513,8 +514,7 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
             continue
         if not _touches(lines, a + 1, b):
             continue
-        block_len = sum(len(x) for x in src[a:b])
-        if block_len > _BLOCK_SPLIT and first.startswith("class "):
+        if first.startswith("class ") and sum(len(x) for x in src[a:b]) > _BLOCK_SPLIT:
             body = src[a:b]
             subs = [i for i in _statement_starts(body, "    ") if i > 0]
             for sa, sb in zip([0, *subs], [*subs, len(body)], strict=True):
