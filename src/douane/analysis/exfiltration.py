@@ -373,19 +373,37 @@ def url_text(node: ast.AST, ctx: PyContext, depth: int = 0) -> str | None:
     return loose_str(node, ctx)
 
 
-def _local_value(name: str, scope: ast.AST, before: ast.AST) -> ast.AST | None:
-    """The expression last assigned to ``name`` in ``scope`` before the line of ``before``."""
+def _local_value(name: str, scope: ast.AST, before: ast.AST, tree: ast.AST) -> ast.AST | None:
+    """The expression last assigned to ``name`` in ``scope`` (a part of ``tree``) before the
+    line of ``before``."""
     line = getattr(before, "lineno", 0)
     best = None
+    for n in _assignments(tree, scope).get(name, ()):
+        if n.lineno <= line and (best is None or n.lineno >= best.lineno):
+            best = n
+    return best.value if best is not None else None
+
+
+# per tree, per scope: its `name = value` statements by name
+_ASSIGNMENTS: RecentTrees[dict[int, tuple[ast.AST, dict[str, list[ast.Assign]]]]] = RecentTrees()
+
+
+def _assignments(tree: ast.AST, scope: ast.AST) -> dict[str, list[ast.Assign]]:
+    """`name = value` statements anywhere in ``scope``, by name, in ast.walk's order: built
+    once per scope (each send with a variable URL asked for them by walking the scope)."""
+    scopes = _ASSIGNMENTS.get(tree)
+    if scopes is None:
+        scopes = {}
+        _ASSIGNMENTS[tree] = scopes
+    entry = scopes.get(id(scope))
+    if entry is not None and entry[0] is scope:
+        return entry[1]
+    out: dict[str, list[ast.Assign]] = {}
     for n in ast.walk(scope):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-            if (
-                n.targets[0].id == name
-                and n.lineno <= line
-                and (best is None or n.lineno >= best.lineno)
-            ):
-                best = n
-    return best.value if best is not None else None
+            out.setdefault(n.targets[0].id, []).append(n)
+    scopes[id(scope)] = (scope, out)
+    return out
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -541,7 +559,9 @@ def _http_send(call: ast.Call, facts: Facts) -> Send | None:
         )
     url = url_text(url_node, ctx)
     if url is None and isinstance(url_node, ast.Name):  # url = decode(...) + f"?h={host}"
-        bound = _local_value(url_node.id, facts.scope_of.get(id(call), facts.ctx.tree), call)
+        bound = _local_value(
+            url_node.id, facts.scope_of.get(id(call), facts.ctx.tree), call, facts.ctx.tree
+        )
         url = url_text(bound, ctx) if bound is not None else None
     if url and "://" not in url[:12] and HOLE not in url and "/" not in url.split(".", 1)[0]:
         if ind.host_kind(url.split("/", 1)[0].split(":", 1)[0]) in ind.DROP_KINDS:
@@ -580,7 +600,9 @@ def _dead_drop(
     if depth > 4:
         return None
     if isinstance(node, ast.Name):
-        bound = _local_value(node.id, facts.scope_of.get(id(call), facts.ctx.tree), call)
+        bound = _local_value(
+            node.id, facts.scope_of.get(id(call), facts.ctx.tree), call, facts.ctx.tree
+        )
         return _dead_drop(bound, facts, call, depth + 1) if bound is not None else None
     if isinstance(node, ast.Attribute):
         return _dead_drop(node.value, facts, call, depth + 1)
@@ -2236,7 +2258,7 @@ def dns_exfiltration(node: ast.Call, ctx: PyContext) -> Iterator[Hit]:
         if isinstance(arg, ast.Tuple) and arg.elts:
             arg = arg.elts[0]
         if isinstance(arg, ast.Name):  # du = f"{data}.x.oast.fun"; gethostbyname(du)
-            bound = _local_value(arg.id, _scope_node(ctx), node)
+            bound = _local_value(arg.id, _scope_node(ctx), node, ctx.tree)
             arg = bound if bound is not None else arg
         text = loose_str(arg, ctx)
         if not text or HOLE not in text:
