@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from douane.analysis.interface import Tag
 from douane.analysis.registry import all_rules
 from douane.domain import Confidence, Family, Finding, Severity, Verdict, Where
 from douane.scoring.verdict import finding_weight, rules_score
@@ -46,15 +47,19 @@ def test_finding_seen_in_previous_release_weighs_less():
     assert finding_weight(replace(f, new=None)) == finding_weight(replace(f, new=True))
 
 
-def test_combination_in_one_file_outweighs_its_parts():
+def _read_and_send() -> tuple[Finding, Finding]:
+    """A secret read and a network send in one install-time file: a combination."""
     by_tag = {}
     for r in all_rules():
         for t in r.tags:
             by_tag.setdefault(t, r)
-    from douane.analysis.interface import Tag
-
     read = _finding(by_tag[Tag.SECRET_READ].id, line=2)
     send = _finding(by_tag[Tag.NETWORK_SEND].id, line=5)
+    return read, send
+
+
+def test_combination_in_one_file_outweighs_its_parts():
+    read, send = _read_and_send()
     alone = max(rules_score([read])[0], rules_score([send])[0])
     together, _, reasons = rules_score([read, send])
     assert together > alone
@@ -62,14 +67,7 @@ def test_combination_in_one_file_outweighs_its_parts():
 
 
 def test_combination_weighs_as_new_when_any_part_is_new():
-    from douane.analysis.interface import Tag
-
-    by_tag = {}
-    for r in all_rules():
-        for t in r.tags:
-            by_tag.setdefault(t, r)
-    read = _finding(by_tag[Tag.SECRET_READ].id, line=2)
-    send = _finding(by_tag[Tag.NETWORK_SEND].id, line=5)
+    read, send = _read_and_send()
     all_old = rules_score([replace(read, new=False), replace(send, new=False)])[0]
     send_new = rules_score([replace(read, new=False), replace(send, new=True)])[0]
     outside_diff = rules_score([read, send])[0]

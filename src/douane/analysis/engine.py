@@ -322,9 +322,15 @@ def _run(rule: Rule, hits: Iterator[Hit], stats: dict) -> Iterator[Hit]:
                 break
             yield hit
     except _RULE_ERRORS as exc:
-        if STRICT:
-            raise
-        stats.setdefault("rule_errors", []).append(f"{rule.id}: {type(exc).__name__}: {exc}")
+        _rule_failed(rule, exc, stats)
+
+
+def _rule_failed(rule: Rule, exc: Exception, stats: dict) -> None:
+    """A rule that raised costs its own hits, recorded in the stats, never the scan (tests
+    run with DOUANE_STRICT=1, where it fails loudly)."""
+    if STRICT:
+        raise exc
+    stats.setdefault("rule_errors", []).append(f"{rule.id}: {type(exc).__name__}: {exc}")
 
 
 def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline: float | None,
@@ -397,11 +403,7 @@ def _walk(ctx: PyContext, dispatch: dict[type, list[Rule]], out: list, deadline:
                             break
                         out.append(_finding(rule, hit, path, where))
                 except _RULE_ERRORS as exc:
-                    if STRICT:
-                        raise
-                    stats.setdefault("rule_errors", []).append(
-                        f"{rule.id}: {type(exc).__name__}: {exc}"
-                    )
+                    _rule_failed(rule, exc, stats)
         children = child_nodes(node)
         if t in _SCOPE_T:
             push(zip(reversed(children), repeat((*scope, node))))

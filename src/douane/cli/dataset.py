@@ -104,6 +104,7 @@ def known_malicious_cmd(
     """
     from douane.analysis.metadata import popular_projects, read_names, write_known_malicious
     from douane.dataset.malicious import DatasetError, list_samples
+    from douane.dataset.manifest import MALICIOUS
 
     reported: set[str] = set()
     for path in paths:
@@ -112,7 +113,7 @@ def known_malicious_cmd(
         except DatasetError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        names = {s.name for s in samples if s.label == "malicious" and s.name}
+        names = {s.name for s in samples if s.label == MALICIOUS and s.name}
         err.print(f"{path}: {fmt.value}, {len(names)} names")
         reported |= names
     legit: set[str] = set(popular_projects())

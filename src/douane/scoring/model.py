@@ -202,18 +202,18 @@ def diff_margin(
     """
     if not any(f.new is not None for f in findings):
         return margin, None
+    old = margin + OLD_EVIDENCE_LOGODDS
+    lower = f"(model log-odds {OLD_EVIDENCE_LOGODDS:+.2f})"
     changed = {f.file for f in findings if f.new}
     if not changed:
-        return margin + OLD_EVIDENCE_LOGODDS, (
-            "diff: no finding is new since the previous release (model log-odds − 0.69)"
-        )
+        return old, f"diff: no finding is new since the previous release {lower}"
     in_changed = [f for f in findings if f.file in changed]
     m_changed, _ = _contributions(model, features(summarise(in_changed, context)))
-    old, new = margin + OLD_EVIDENCE_LOGODDS, m_changed + NEW_EVIDENCE_LOGODDS
+    new = m_changed + NEW_EVIDENCE_LOGODDS
     if new > old:
         return new, (f"diff: new findings since the previous release in {len(changed)} file(s) "
-                     "count with model log-odds + 0.69")  # fmt: skip
-    return old, "diff: the evidence was already in the previous release (model log-odds − 0.69)"
+                     f"count with model log-odds {NEW_EVIDENCE_LOGODDS:+.2f}")  # fmt: skip
+    return old, f"diff: the evidence was already in the previous release {lower}"
 
 
 def verdict_for_margin(model: Model, margin: float) -> Verdict:
