@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from douane import scanner
+from douane import parallel, scanner
 from douane.domain import Artifact, Verdict
 from douane.parallel import WORKER_DIED, imap_unordered
 
@@ -24,6 +26,36 @@ def test_dead_worker_costs_one_item_and_exceptions_are_reported():
     assert outcomes[13].result is None and outcomes[13].error == WORKER_DIED
     assert outcomes[7].error == "ValueError: seven"
     assert all(outcomes[n].result == n * n for n in range(40) if n not in (7, 13))
+
+
+class _BreaksOnFifthSubmit(ProcessPoolExecutor):
+    """The first pool reports itself broken when asked to take its fifth item.
+
+    That is what a real pool does when a worker died after the last ``wait``: the
+    management thread marks it broken before the caller learns of it.
+    """
+
+    pools = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        type(self).pools += 1
+        self._first = type(self).pools == 1
+        self._submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self._submitted += 1
+        if self._first and self._submitted == 5:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_pool_that_breaks_while_taking_an_item_loses_nothing(monkeypatch):
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _BreaksOnFifthSubmit)
+    outcomes = {o.item: o for o in imap_unordered(_square_or_die, range(20, 60), jobs=2)}
+    assert sorted(outcomes) == list(range(20, 60))
+    assert all(o.error is None and o.result == o.item**2 for o in outcomes.values())
+    assert _BreaksOnFifthSubmit.pools >= 2  # the refused item went to a new pool
 
 
 def _scan_or_die(artifact: Artifact, options: scanner.ScanOptions) -> object:

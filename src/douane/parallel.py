@@ -61,18 +61,33 @@ def imap_unordered(
     """
     source = iter(items)
     exhausted = False
+    unsent: list[T] = []  # pulled, but the pool broke before it would take them
     while True:
         pending: dict[Future, T] = {}
         broken = False
         with ProcessPoolExecutor(max_workers=jobs, initializer=initializer) as pool:
             while True:
-                while not exhausted and len(pending) < jobs * in_flight_per_job:
-                    try:
-                        item = next(source)
-                    except StopIteration:
-                        exhausted = True
+                while not broken and len(pending) < jobs * in_flight_per_job:
+                    if unsent:
+                        item = unsent.pop()
+                    elif exhausted:
                         break
-                    pending[pool.submit(fn, item)] = item
+                    else:
+                        try:
+                            item = next(source)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                    try:
+                        pending[pool.submit(fn, item)] = item
+                    except BrokenProcessPool:
+                        # The pool learns of a dead worker on its own thread, so it can
+                        # break between ``wait`` and here: this item never ran, so it
+                        # goes to the next pool like any other, not to the suspects.
+                        unsent.append(item)
+                        broken = True
+                if broken and not pending:
+                    break
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
