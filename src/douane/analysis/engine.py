@@ -10,7 +10,7 @@ import warnings
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from douane.analysis.context import (
     child_nodes,
     const_str,
     file_type_of,
+    pth_executed,
     walk_order,
 )
 from douane.analysis.interface import AllOf, Anchored, Atom, Bare, FileType, Hit, Kind, Name, Rule
@@ -618,6 +619,8 @@ def analyse(
     for member in opened.members:
         rel = member.path[len(root) :] if root and member.path.startswith(root) else member.path
         ftype = file_type_of(rel, member.data[:128])
+        if ftype is FileType.PTH:
+            member = replace(member, data=pth_executed(member.data))
         files.append(FileContext(member, rel, ftype, base_where(rel, opened.kind), opened.kind))
     stats["files"] = len(files)
 
