@@ -106,3 +106,9 @@ def test_an_import_line_hidden_after_a_lone_cr_is_still_read():
     assert [(line, sev) for line, sev, _ in hits(scan({"evil.pth": pth}), "DOU107")] == [
         (1, Severity.CRITICAL)
     ]
+
+
+def test_a_program_named_pth_is_still_a_disguised_executable():
+    elf = b"\x7fELF\x02\x01\x01" + bytes(200) + b"\nimport os\n"
+    findings = scan({"pkg/hook.pth": elf}, kind=ArtifactKind.WHEEL)
+    assert [f.rule for f in findings if f.rule.startswith("DOU8")] == ["DOU803"]

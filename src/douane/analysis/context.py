@@ -55,6 +55,26 @@ def file_type_of(path: str, head: bytes = b"") -> FileType:
     return FileType.OTHER
 
 
+_MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+
+
+def executable_format(data: bytes) -> str | None:
+    """The native executable format a member's first bytes announce: "PE", "ELF", "Mach-O"."""
+    if data.startswith(b"\x7fELF"):
+        return "ELF"
+    if data.startswith(b"MZ") and len(data) >= 64:
+        offset = int.from_bytes(data[60:64], "little")
+        if offset + 4 <= len(data):
+            return "PE" if data[offset : offset + 4] == b"PE\x00\x00" else None
+        return "PE" if offset < 1 << 20 else None  # header beyond the head we hold
+    if data.startswith(_MACHO):
+        return "Mach-O"
+    if data.startswith(b"\xca\xfe\xba\xbe") and len(data) >= 8:
+        # a fat Mach-O counts its architectures here; a Java class stores its version (>= 45)
+        return "Mach-O" if 0 < int.from_bytes(data[4:8], "big") < 20 else None
+    return None
+
+
 # What site.py executes of a .pth: a line that starts with "import" and a space or tab. It
 # reads the file in text mode, so a lone CR ends a line too, and Python 3.13 drops a BOM.
 _PTH_EXEC_LINE = re.compile(rb"(?:\A(?:\xef\xbb\xbf)?|(?<=[\r\n]))import[ \t][^\r\n]*")

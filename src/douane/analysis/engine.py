@@ -25,6 +25,7 @@ from douane.analysis.context import (
     base_where,
     child_nodes,
     const_str,
+    executable_format,
     file_type_of,
     pth_executed,
     walk_order,
@@ -620,7 +621,10 @@ def analyse(
         rel = member.path[len(root) :] if root and member.path.startswith(root) else member.path
         ftype = file_type_of(rel, member.data[:128])
         if ftype is FileType.PTH:
-            member = replace(member, data=pth_executed(member.data))
+            if executable_format(member.data[:4096]) is None:
+                member = replace(member, data=pth_executed(member.data))
+            else:  # a program named .pth: left whole for the payload rules (DOU803)
+                ftype = FileType.OTHER
         files.append(FileContext(member, rel, ftype, base_where(rel, opened.kind), opened.kind))
     stats["files"] = len(files)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from douane.analysis.context import ArtifactContext, FileContext
+from douane.analysis.context import ArtifactContext, FileContext, executable_format
 from douane.analysis.interface import FileType, Hit, Tag
 from douane.analysis.registry import artifact_rule
 from douane.domain import ArtifactKind, Confidence, Family, Severity, Where
@@ -20,25 +20,7 @@ _VENDORED = re.compile(r"(^|/)(?:_vendor|vendor|vendored|third_party|extern)/")
 _EXE_EXT = re.compile(r"\.(?:exe|com|scr|run|app|msi|pif|cpl)$", re.I)
 # images for other machines: firmware, kernel modules, raw program images
 _FIRMWARE_EXT = re.compile(r"\.(?:elf|axf|bin|out|img|hex|fw|ko|prx|efi)$", re.I)
-_MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
 WINDOWS_SCRIPTS = (".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".vbe", ".wsf", ".hta", ".jse")
-
-
-def executable_format(data: bytes) -> str | None:
-    """The native executable format a member's first bytes announce: "PE", "ELF", "Mach-O"."""
-    if data.startswith(b"\x7fELF"):
-        return "ELF"
-    if data.startswith(b"MZ") and len(data) >= 64:
-        offset = int.from_bytes(data[60:64], "little")
-        if offset + 4 <= len(data):
-            return "PE" if data[offset : offset + 4] == b"PE\x00\x00" else None
-        return "PE" if offset < 1 << 20 else None  # header beyond the head we hold
-    if data.startswith(_MACHO):
-        return "Mach-O"
-    if data.startswith(b"\xca\xfe\xba\xbe") and len(data) >= 8:
-        # a fat Mach-O counts its architectures here; a Java class stores its version (>= 45)
-        return "Mach-O" if 0 < int.from_bytes(data[4:8], "big") < 20 else None
-    return None
 
 
 def extension_class(path: str) -> str:
