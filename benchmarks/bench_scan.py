@@ -39,6 +39,7 @@ from douane.archive import read_password_zip
 from douane.dataset.benign import default_shared_dir
 from douane.domain import Artifact
 from douane.scanner import ScanOptions, scan_artifact
+from douane.scanner import _worker_init as worker_init
 from douane.sources.config import load_config
 
 DATASET = default_shared_dir() / "datasets" / "pypi-malregistry"
@@ -244,7 +245,7 @@ def main() -> None:
             art = Artifact(path=zp, filename=r["filename"], container="password-zip")
             sets["malware"].append((art, data))
     options = ScanOptions(rules_only=True)
-    scan_artifact(Artifact(path=Path(__file__), filename="warmup.py"), options)  # load rules
+    worker_init()  # what a scanning worker does first: rules, names, model, collector settings
     print(f"{'set':8} {'n':>5} {'douane med':>11} {'p99':>9} {'max':>9} {'mean':>8} "
           f"{'naive med':>10} {'naive mean':>10} {'mean ratio':>10} {'errors':>6}")  # fmt: skip
     for name, items in sets.items():

@@ -233,9 +233,11 @@ def douane_from_results(items: Sequence[Item], path: Path, jobs: int) -> ToolRun
 
 
 def _worker_init() -> None:
-    from douane.analysis.engine import default_rules
+    # what douane's own workers do before their first artifact (rules, names index, model,
+    # collector settings): GuardDog's start-up is in its times because its CLI pays it per file
+    from douane.scanner import _worker_init as douane_worker_init
 
-    default_rules()
+    douane_worker_init()
 
 
 def run_douane(items: Sequence[Item], jobs: int, rules_only: bool,

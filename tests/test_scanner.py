@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from douane import scanner
 from douane.domain import Verdict
 from douane.scanner import ScanOptions, local_artifact, scan_artifact, scan_many
 
@@ -61,3 +62,18 @@ def test_slow_previous_release_costs_the_diff_not_the_scan(
     assert res.verdict is Verdict.MALICIOUS
     assert res.stats["baseline"] is False
     assert all(f.new is None for f in res.findings)
+
+
+def test_a_worker_freezes_what_it_loaded_and_collects_less_often(tmp_path: Path):
+    """Set once per worker, before the first artifact (see scanner.GC_THRESHOLDS)."""
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        (tmp_path / "m.py").write_text("x = 1\n")
+        list(scanner.scan_many([local_artifact(tmp_path)], scanner.ScanOptions(), jobs=1))
+        assert gc.get_threshold() == scanner.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -151,6 +152,22 @@ def scan_artifact(artifact: Artifact, options: ScanOptions | None = None) -> Sca
         return _error(artifact, f"{type(exc).__name__}: {exc}", started, kind)
 
 
+# Python's cyclic collector runs a young-generation pass every 700 new container objects and
+# a full pass, over every object alive, every 100 of those. A parse allocates millions of AST
+# nodes that hold no cycles, so on large releases the collector re-walked the rules, the
+# model and the live trees over and over: a quarter of the CPU of the slowest benign files
+# (20 of the 1 % slowest: 72.9 s -> 54.7 s; the largest worker's peak RSS unchanged).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def tune_gc() -> None:
+    """Freeze what is loaded once (rules, names, model) out of the collector's sight and let
+    it run less often; cycles made by a scan are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _worker_init() -> None:
     # Load rules once per worker, before the first artifact, so timing is per-artifact work.
     from douane.analysis.engine import default_rules
@@ -161,6 +178,7 @@ def _worker_init() -> None:
     from douane.scoring import model as model_mod
 
     model_mod.load()
+    tune_gc()
 
 
 def scan_many(

@@ -82,8 +82,10 @@ def summarise_sample(sample: Sample, budget_s: float = 60.0) -> dict[str, Any]:
 
 def _worker_init() -> None:
     from douane.analysis.engine import default_rules
+    from douane.scanner import tune_gc
 
     default_rules()
+    tune_gc()
 
 
 class Stale(StrEnum):
