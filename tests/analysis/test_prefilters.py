@@ -121,6 +121,33 @@ def test_words_reports_overlapping_occurrences_with_their_starts():
     assert w.search(b"zzc") and not w.search(b"zzz")
 
 
+@pytest.mark.parametrize("at", [0, 5, 6, 7, 8, 9, 13, 14])
+def test_words_finds_a_word_across_a_window_edge_exactly_once(monkeypatch, at):
+    """Files are searched in windows (a bounded list of matches at a time): a word that
+    straddles two windows is reported once, at its true offset, like one that does not."""
+    monkeypatch.setattr(Words, "WINDOW", 8)
+    w = Words([b"secret", b"cret", b"et"])
+    data = b"." * at + b"secret" + b"." * 9
+    expected = [(at, b"secret"), (at + 2, b"cret"), (at + 4, b"et")]
+    assert sorted(w.finditer(data)) == expected
+    assert w.search(data) and not w.search(b"." * 30)
+    assert list(w.finditer(b"")) == [] and not w.search(b"")
+
+
+def test_trigger_scan_reports_offsets_of_literals_in_every_window(monkeypatch):
+    """The engine's trigger scan gates the walk by the lines its offsets fall on: every
+    occurrence must be there, in whichever window of a large file it falls."""
+    from douane.analysis.engine import TriggerScanner
+
+    monkeypatch.setattr(Words, "WINDOW", 16)
+    scanner = TriggerScanner([b"system", b"popen"], extra=[b"Request"])
+    data = b"x = 1\n" * 3 + b"os.system(cmd)\n" + b"y = 2\n" * 5 + b"os.popen(c)  # Request\n"
+    present, offsets, found = scanner.scan(data)
+    assert present == {b"system", b"popen"}
+    assert sorted(offsets) == [data.index(b"system"), data.index(b"popen")]
+    assert found == {b"system", b"popen", b"Request"}
+
+
 @pytest.mark.parametrize(
     ("data", "may"),
     [

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 
 from douane.analysis.interface import FileType, Hit
 from douane.domain import Artifact, ArtifactKind, Member, Where, snip
@@ -317,27 +317,58 @@ def base_where(rel_path: str, kind: ArtifactKind) -> Where:
 
 
 class Words:
-    """A fixed set of byte strings, all looked for in one pass over a file (Aho-Corasick).
+    """A fixed set of byte strings, every occurrence of all of them found in one pass over a
+    file (an Aho-Corasick DFA).
 
-    For the cheap look a rule takes at a file's bytes before heavier work: ``re`` runs an
-    alternation of literals at every position, tens of times slower over a large file.
+    For the engine's trigger scan and the cheap look a rule takes at a file's bytes before
+    heavier work: ``re`` runs an alternation of literals at every position, and a
+    dictionary-based automaton walks ~30 MB/s, which was a quarter of the scan time of the
+    largest releases; the DFA walks several hundred MB/s. Files are searched in windows, so
+    a file made of matches (a megabyte of ``lIlI``) holds a bounded list at a time.
     """
+
+    WINDOW = 256 * 1024
 
     def __init__(self, words: Iterable[bytes]) -> None:
         self.words = frozenset(words)
-        self._automaton = ahocorasick.Automaton()
-        for w in sorted(self.words):
-            self._automaton.add_word(w.decode("latin-1"), w)
-        self._automaton.make_automaton()
+        self.ordered: tuple[bytes, ...] = tuple(sorted(self.words))  # `matches` indexes these
+        self._overlap = max((len(w) for w in self.ordered), default=1) - 1
+        self._ac = (
+            ahocorasick_rs.BytesAhoCorasick(
+                list(self.ordered), implementation=ahocorasick_rs.Implementation.DFA
+            )
+            if self.ordered
+            else None
+        )
+
+    def _windows(self, data: bytes) -> Iterator[tuple[int, memoryview]]:
+        view, step = memoryview(data), self.WINDOW
+        for a in range(0, len(data), step):
+            # a word starting in [a, a + step) ends before a + step + overlap: it is found in
+            # this window, and the next one drops what starts before its own start
+            yield a, view[a : a + step + self._overlap]
+
+    def matches(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """(index into ``ordered``, start offset) of every occurrence, overlapping ones too."""
+        if self._ac is None:
+            return
+        find, step = self._ac.find_matches_as_indexes, self.WINDOW
+        for a, window in self._windows(data):
+            for i, start, _ in find(window, overlapping=True):
+                if start < step:
+                    yield i, a + start
 
     def search(self, data: bytes) -> bool:
         """Whether any of the words occurs in ``data``."""
-        return next(self._automaton.iter(data.decode("latin-1")), None) is not None
+        if self._ac is None:
+            return False
+        return any(self._ac.find_matches_as_indexes(w) for _, w in self._windows(data))
 
     def finditer(self, data: bytes) -> Iterator[tuple[int, bytes]]:
-        """Every occurrence (overlapping ones too) as (start offset, word), by end offset."""
-        for end, word in self._automaton.iter(data.decode("latin-1")):
-            yield end - len(word) + 1, word
+        """Every occurrence (overlapping ones too) as (start offset, word)."""
+        ordered = self.ordered
+        for i, start in self.matches(data):
+            yield start, ordered[i]
 
 
 V = TypeVar("V")

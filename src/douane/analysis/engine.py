@@ -15,13 +15,13 @@ from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-import ahocorasick
 from packaging.metadata import parse_email
 
 from douane.analysis.context import (
     ArtifactContext,
     FileContext,
     PyContext,
+    Words,
     base_where,
     child_nodes,
     const_str,
@@ -68,28 +68,29 @@ class TriggerScanner:
         self.extra = frozenset(extra)
         keys = self.literals | self.anchors | self.extra
         self.keys = frozenset(keys)  # every literal one pass reports in `found`
-        self.automaton = None
-        if keys:
-            self.automaton = ahocorasick.Automaton()
-            for t in sorted(keys):
-                self.automaton.add_word(t.decode("latin-1"), t)
-            self.automaton.make_automaton()
+        self.words = Words(keys)
+        # per key index: whether its offsets are wanted (a literal trigger), and the anchor
+        # list they go to (None: looked up only)
+        self._literal = [w in self.literals for w in self.words.ordered]
+        self._anchor = [w if w in self.anchors else None for w in self.words.ordered]
 
     def scan(self, data: bytes) -> tuple[set[Trigger], list[int], set[bytes]]:
         """Triggers present, the start offsets of their occurrences (capped), and every
         literal key found (``extra`` ones included)."""
         present: set[Trigger] = set()
-        found: set[bytes] = set()
         offsets: list[int] = []
         at: dict[bytes, list[int]] = {}  # where each pattern anchor occurs
-        literals, anchors = self.literals, self.anchors
-        if self.automaton is not None:
-            for end, token in self.automaton.iter(data.decode("latin-1")):
-                found.add(token)
-                if token in literals and len(offsets) <= MAX_TRIGGER_LINES:
-                    offsets.append(end - len(token) + 1)
-                if token in anchors:
-                    at.setdefault(token, []).append(end - len(token) + 1)
+        seen: set[int] = set()
+        is_literal, anchor_of = self._literal, self._anchor
+        for i, start in self.words.matches(data):
+            seen.add(i)
+            if is_literal[i] and len(offsets) <= MAX_TRIGGER_LINES:
+                offsets.append(start)
+            if (anchor := anchor_of[i]) is not None:
+                at.setdefault(anchor, []).append(start)
+        ordered = self.words.ordered
+        found = {ordered[i] for i in seen}
+        literals = self.literals
         present.update(found & literals)
         for pattern in self.patterns:
             for m in pattern.finditer(data):
