@@ -71,3 +71,30 @@ def test_large_file_whose_trigger_sits_outside_every_block():
     assert len(text) > LARGE_FILE
     analysis = _scan({"pkg/big.py": text})
     assert not [f for f in analysis.findings if f.rule == "DOU201"]
+
+
+def test_rules_looked_up_by_trigger_are_those_whose_triggers_the_scan_found():
+    """`triggered` looks rules up by the triggers present instead of asking every rule: the
+    same rules, in the same order, as asking each whether a trigger (or an all_of's first)
+    was found."""
+    from douane.analysis.engine import default_rules
+
+    rs = default_rules()
+    sources = [
+        b"import os\nos.system('ls')\n",
+        b"import requests, subprocess\nr = requests.get(u)\nsubprocess.Popen(['x'])\n",
+        b"exec(base64.b64decode(blob))  # builtins, __import__\n",
+        b"def add(a, b):\n    return a + b\n",
+        b"import importlib\nmod = importlib.import_module(name)\nimport builtins\n",
+    ]
+    for data in sources:
+        present, _, _ = rs.scanner.scan(data)
+        expected = [
+            r
+            for r in rs.node_rules
+            if not r.triggers
+            or not present.isdisjoint(r.triggers)
+            or any(not present.isdisjoint(c.first) for c in rs.conjunctions.get(r.id, ()))
+        ]
+        assert present or data.startswith(b"def")
+        assert [r.id for r in rs.triggered(present)] == [r.id for r in expected]
