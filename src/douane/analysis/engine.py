@@ -545,32 +545,92 @@ def _chunks(text: str, lines: list[int]) -> list[tuple[str, int]] | None:
     return out
 
 
-def _parse_trees(
-    fctx: FileContext, lines: list[int] | None, stats: dict[str, Any]
-) -> list[ast.Module] | None:
-    """The trees to walk for a file: the blocks holding trigger lines of a large file (when
-    they parse), else the whole file; None when it does not parse."""
-    if lines is not None and len(fctx.member.data) > LARGE_FILE:
-        trees = _parse_chunks(fctx.text, lines, fctx.path)  # extends `lines` (see _chunks)
-        stats["chunked"] = stats.get("chunked", 0) + (trees is not None)
-        if trees is not None:
-            return trees
-    tree = _parse(fctx.text, fctx.path)
-    return [tree] if tree is not None else None
+def _chunk_trees(fctx: FileContext, lines: list[int] | None) -> Iterator[ast.Module | None] | None:
+    """The trees of the blocks holding trigger lines of a large file, parsed one at a time as
+    they are asked for (None for a block that does not parse: the caller then parses the
+    whole file); None when the file is not read in blocks.
 
-
-def _parse_chunks(text: str, lines: list[int], name: str) -> list[ast.Module] | None:
-    chunks = _chunks(text, lines)
+    One at a time: a 4 MB generated module's trees, all alive together, were the largest
+    share of a worker's peak memory on the biggest SDKs.
+    """
+    if lines is None or len(fctx.member.data) <= LARGE_FILE:
+        return None
+    chunks = _chunks(fctx.text, lines)  # extends `lines` (see _chunks)
     if chunks is None:
         return None
-    trees = []
-    for source, offset in chunks:
-        # leading newlines put the chunk at its real lines, cheaper than ast.increment_lineno
-        tree = _parse("\n" * offset + source, name)
+    # leading newlines put the chunk at its real lines, cheaper than ast.increment_lineno
+    return (_parse("\n" * offset + source, fctx.path) for source, offset in chunks)
+
+
+def _parses(fctx: FileContext, lines: list[int] | None) -> bool:
+    """Whether the file parses, asked the way the walk would read it (block by block for a
+    large file, keeping no tree)."""
+    chunks = _chunk_trees(fctx, lines)
+    if chunks is not None and all(tree is not None for tree in chunks):
+        return True
+    return _parse(fctx.text, fctx.path) is not None
+
+
+def _parse_and_walk(
+    fctx: FileContext,
+    lines: list[int] | None,
+    active: list[Rule],
+    want_setup: bool,
+    findings: list[Finding],
+    deadline: float | None,
+    stats: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Parse a Python file (block by block when large) and run its active node rules over it.
+    Returns the literal ``setup()`` arguments (empty unless ``want_setup``), or None when the
+    file does not parse."""
+    chunks = _chunk_trees(fctx, lines)
+    if chunks is not None:
+        mark = len(findings)
+        kwargs = _walk_trees(fctx, chunks, lines, active, want_setup, findings, deadline, stats)
+        stats["chunked"] = stats.get("chunked", 0) + (kwargs is not None)
+        if kwargs is not None:
+            return kwargs
+        del findings[mark:]  # a block did not parse (our split was wrong): read the whole file
+    tree = _parse(fctx.text, fctx.path)
+    if tree is None:
+        return None
+    return _walk_trees(fctx, iter((tree,)), lines, active, want_setup, findings, deadline, stats)
+
+
+def _walk_trees(
+    fctx: FileContext,
+    trees: Iterator[ast.Module | None],
+    lines: list[int] | None,
+    active: list[Rule],
+    want_setup: bool,
+    findings: list[Finding],
+    deadline: float | None,
+    stats: dict[str, Any],
+) -> dict[str, Any] | None:
+    """One walk per tree, in order, with one context across them (imports and constants of
+    an earlier block hold in a later one); None as soon as a tree is None (did not parse)."""
+    dispatch: dict[type, list[Rule]] = defaultdict(list)
+    for r in active:
+        for t in r.nodes:
+            dispatch[t].append(r)
+    pctx = PyContext(fctx, ast.Module(body=[], type_ignores=[]))
+    walk = want_setup or not all(r.standalone for r in active)
+    kwargs: dict[str, Any] = {}
+    for n, tree in enumerate(trees):
         if tree is None:
-            return None  # our split was wrong somewhere: caller parses the whole file
-        trees.append(tree)
-    return trees
+            return None
+        pctx.tree = tree
+        if walk:
+            _walk(pctx, dispatch, findings, deadline, stats, lines)
+        # whole-file rules (dispatched on ast.Module) run after the walk, so they can use
+        # what it collected instead of walking the tree again
+        pctx.scope = ()
+        for rule in dispatch.get(ast.Module, ()):
+            for hit in _run(rule, rule.check(tree, pctx), stats):
+                findings.append(_finding(rule, hit, fctx.path, pctx.where))
+        if want_setup and n == 0:
+            kwargs = _setup_kwargs(tree, pctx.consts)
+    return kwargs
 
 
 def _setup_kwargs(tree: ast.Module, consts: dict[str, str]) -> dict[str, Any]:
@@ -659,30 +719,13 @@ def analyse(
             gate_lines = all(r.triggers for r in triggered) and not want_setup
             if (active or want_setup) and small:
                 lines = offsets_to_lines(data, offsets) if gate_lines else None
-                trees = _parse_trees(fctx, lines, stats)
-                if trees is not None:
+                kwargs = _parse_and_walk(fctx, lines, active, want_setup, findings, deadline, stats)
+                if kwargs is not None:
                     fctx.parsed = True
                     stats["parsed"] += 1
                     stats["parsed_bytes"] += len(data)
-                    dispatch: dict[type, list[Rule]] = defaultdict(list)
-                    for r in active:
-                        for t in r.nodes:
-                            dispatch[t].append(r)
-                    empty = ast.Module(body=[], type_ignores=[])
-                    pctx = PyContext(fctx, trees[0] if trees else empty)
-                    walk = want_setup or not all(r.standalone for r in active)
-                    for tree in trees:
-                        pctx.tree = tree
-                        if walk:
-                            _walk(pctx, dispatch, findings, deadline, stats, lines)
-                        # whole-file rules (dispatched on ast.Module) run after the walk, so
-                        # they can use what it collected instead of walking the tree again
-                        pctx.scope = ()
-                        for rule in dispatch.get(ast.Module, ()):
-                            for hit in _run(rule, rule.check(tree, pctx), stats):
-                                findings.append(_finding(rule, hit, fctx.path, pctx.where))
                     if want_setup:
-                        setup_kwargs = _setup_kwargs(trees[0], pctx.consts)
+                        setup_kwargs = kwargs
                 else:
                     stats["unparsed"] += 1
             elif triggered and small:
@@ -708,7 +751,7 @@ def analyse(
             hits = list(_run(rule, rule.check(fctx), errors))
             if rule.only_unparsed and fctx.parsed is None and (hits or errors):
                 lines = offsets_to_lines(data, offsets) if gate_lines else None
-                fctx.parsed = _parse_trees(fctx, lines, {}) is not None
+                fctx.parsed = _parses(fctx, lines)
                 if fctx.parsed:
                     continue
             if errors:
