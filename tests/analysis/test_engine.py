@@ -98,3 +98,20 @@ def test_rules_looked_up_by_trigger_are_those_whose_triggers_the_scan_found():
         ]
         assert present or data.startswith(b"def")
         assert [r.id for r in rs.triggered(present)] == [r.id for r in expected]
+
+
+def test_large_file_with_a_block_that_does_not_parse_alone_is_read_whole_once():
+    """Blocks are parsed and walked one at a time; when a later one does not parse on its own
+    (a continuation line at column 0 split the statement), the findings of the earlier
+    blocks are dropped and the whole file is read instead: each finding once."""
+    body = _generated(2000)
+    evil_class = "class Evil:\n    def go(self):\n        run('echo hi')\n"
+    split_statement = "y = run(\n'echo there'\n)\n"
+    text = body + evil_class + _generated(10).split("\n", 6)[-1] + split_statement
+    assert len(text) > LARGE_FILE
+    analysis = _scan({"pkg/models.py": text})
+    lines = sorted(f.line for f in analysis.findings if f.rule == "DOU201")
+    evil_line = body.count("\n") + 3
+    split_line = text.count("\n") - 2
+    assert lines == [evil_line, split_line]
+    assert not analysis.stats.get("chunked")

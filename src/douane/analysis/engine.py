@@ -583,54 +583,43 @@ def _parse_and_walk(
     """Parse a Python file (block by block when large) and run its active node rules over it.
     Returns the literal ``setup()`` arguments (empty unless ``want_setup``), or None when the
     file does not parse."""
+    dispatch: dict[type, list[Rule]] = defaultdict(list)
+    for r in active:
+        for t in r.nodes:
+            dispatch[t].append(r)
+    walk = want_setup or not all(r.standalone for r in active)
+
+    def walk_trees(trees: Iterable[ast.Module | None]) -> dict[str, Any] | None:
+        """One walk per tree, in order, with one context across them (imports and constants
+        of an earlier block hold in a later one); None as soon as a tree did not parse."""
+        pctx = PyContext(fctx, ast.Module(body=[], type_ignores=[]))
+        kwargs: dict[str, Any] = {}
+        for n, tree in enumerate(trees):
+            if tree is None:
+                return None
+            pctx.tree = tree
+            if walk:
+                _walk(pctx, dispatch, findings, deadline, stats, lines)
+            # whole-file rules (dispatched on ast.Module) run after the walk, so they can use
+            # what it collected instead of walking the tree again
+            pctx.scope = ()
+            for rule in dispatch.get(ast.Module, ()):
+                for hit in _run(rule, rule.check(tree, pctx), stats):
+                    findings.append(_finding(rule, hit, fctx.path, pctx.where))
+            if want_setup and n == 0:
+                kwargs = _setup_kwargs(tree, pctx.consts)
+        return kwargs
+
     chunks = _chunk_trees(fctx, lines)
     if chunks is not None:
         mark = len(findings)
-        kwargs = _walk_trees(fctx, chunks, lines, active, want_setup, findings, deadline, stats)
+        kwargs = walk_trees(chunks)
         stats["chunked"] = stats.get("chunked", 0) + (kwargs is not None)
         if kwargs is not None:
             return kwargs
         del findings[mark:]  # a block did not parse (our split was wrong): read the whole file
     tree = _parse(fctx.text, fctx.path)
-    if tree is None:
-        return None
-    return _walk_trees(fctx, iter((tree,)), lines, active, want_setup, findings, deadline, stats)
-
-
-def _walk_trees(
-    fctx: FileContext,
-    trees: Iterator[ast.Module | None],
-    lines: list[int] | None,
-    active: list[Rule],
-    want_setup: bool,
-    findings: list[Finding],
-    deadline: float | None,
-    stats: dict[str, Any],
-) -> dict[str, Any] | None:
-    """One walk per tree, in order, with one context across them (imports and constants of
-    an earlier block hold in a later one); None as soon as a tree is None (did not parse)."""
-    dispatch: dict[type, list[Rule]] = defaultdict(list)
-    for r in active:
-        for t in r.nodes:
-            dispatch[t].append(r)
-    pctx = PyContext(fctx, ast.Module(body=[], type_ignores=[]))
-    walk = want_setup or not all(r.standalone for r in active)
-    kwargs: dict[str, Any] = {}
-    for n, tree in enumerate(trees):
-        if tree is None:
-            return None
-        pctx.tree = tree
-        if walk:
-            _walk(pctx, dispatch, findings, deadline, stats, lines)
-        # whole-file rules (dispatched on ast.Module) run after the walk, so they can use
-        # what it collected instead of walking the tree again
-        pctx.scope = ()
-        for rule in dispatch.get(ast.Module, ()):
-            for hit in _run(rule, rule.check(tree, pctx), stats):
-                findings.append(_finding(rule, hit, fctx.path, pctx.where))
-        if want_setup and n == 0:
-            kwargs = _setup_kwargs(tree, pctx.consts)
-    return kwargs
+    return None if tree is None else walk_trees((tree,))
 
 
 def _setup_kwargs(tree: ast.Module, consts: dict[str, str]) -> dict[str, Any]:
