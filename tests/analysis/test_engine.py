@@ -115,3 +115,26 @@ def test_large_file_with_a_block_that_does_not_parse_alone_is_read_whole_once():
     split_line = text.count("\n") - 2
     assert lines == [evil_line, split_line]
     assert not analysis.stats.get("chunked")
+
+
+def test_large_file_with_top_level_else_and_except_clauses_is_read_in_blocks():
+    """Regression: `else:` (after `if TYPE_CHECKING:`) and `except ImportError:` at column 0
+    were taken for statements of their own; the block before them did not parse alone and
+    every such file (every module of a large generated SDK) was parsed whole."""
+    head = (
+        "import typing\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+        "finally:\n    pass\n"
+        "if typing.TYPE_CHECKING:\n    import os\nelif False:\n    pass\n"
+        "else:\n    os = __import__('os')\n"
+    )
+    body = _generated(2000).split("\n", 2)[-1]  # its classes, without its imports
+    evil = "class Evil:\n    def go(self):\n        os.system('echo hi')\n"
+    text = head + body + evil
+    assert len(text) > LARGE_FILE
+    analysis = _scan({"pkg/models.py": text})
+    assert analysis.stats.get("chunked") == 1
+    whole = _scan({"pkg/models.py": head + evil})
+    hits = [f.line for f in analysis.findings if f.rule == "DOU201"]
+    assert hits == [text.count("\n")]
+    assert [f.line for f in whole.findings if f.rule == "DOU201"] == [(head + evil).count("\n")]

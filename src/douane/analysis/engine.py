@@ -464,6 +464,9 @@ LARGE_FILE = 96 * 1024  # above this, parse only the top-level blocks that hold 
 _BLOCK_SPLIT = 64 * 1024  # a class block bigger than this is split into its methods
 _IMPORT_LINE = re.compile(r"^(?:import|from)\s")
 _METHOD_START = re.compile(r"^(?: {4}|\t)(?:def |async def |@)")
+# a clause that continues the compound statement above it (`else:` after `if TYPE_CHECKING:`,
+# `except ImportError:` after `try:`), never a statement of its own
+_CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 
 
 def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
@@ -477,7 +480,7 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
     for i, line in enumerate(lines):
         if in_triple is None and not continued and len(line) > n and line.startswith(indent):
             c = line[n]
-            if not c.isspace() and c not in "#)]}":
+            if not c.isspace() and c not in "#)]}" and not _CLAUSE.match(line, n):
                 if not (after_decorator and c != "@"):
                     starts.append(i)
                     after_decorator = c == "@"
