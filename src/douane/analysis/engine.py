@@ -476,9 +476,7 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
     in_triple: str | None = None
     continued = False
     n = len(indent)  # the indent is whitespace: a start's line, stripped, begins with its c
-    after_decorator = (
-        False  # the last start is a decorator: the lines down to its def are not starts
-    )
+    after_decorator = False  # the last start is a decorator: the lines down to its def are not starts
     for i, line in enumerate(lines):
         if in_triple is None and not continued and len(line) > n and line.startswith(indent):
             c = line[n]
