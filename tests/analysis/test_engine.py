@@ -138,28 +138,3 @@ def test_large_file_with_top_level_else_and_except_clauses_is_read_in_blocks():
     hits = [f.line for f in analysis.findings if f.rule == "DOU201"]
     assert hits == [text.count("\n")]
     assert [f.line for f in whole.findings if f.rule == "DOU201"] == [(head + evil).count("\n")]
-
-
-def test_statements_after_a_decorated_class_start_blocks_of_their_own():
-    """Regression: after a decorated class every undecorated statement below it was taken
-    for part of it, up to the next decorator: one 2.6 MB block of a generated SDK module was
-    parsed for a trigger in one small class."""
-    from douane.analysis.engine import _statement_starts
-
-    src = [
-        "@dataclass(",
-        "    frozen=True,",
-        ")",
-        "class A:",
-        "    x: int",
-        "class B:",
-        "    pass",
-        "def f():",
-        "    return 1",
-        "@decorate",
-        "@twice",
-        "def g():",
-        "    pass",
-        "y = 2",
-    ]
-    assert _statement_starts(src) == [0, 5, 7, 9, 13]

@@ -476,16 +476,12 @@ def _statement_starts(lines: list[str], indent: str = "") -> list[int]:
     in_triple: str | None = None
     continued = False
     n = len(indent)  # the indent is whitespace: a start's line, stripped, begins with its c
-    after_decorator = False  # the last start is a decorator: the lines down to its def are not starts
+    after_decorator = False  # the last start is a decorator: the def below it is not a start
     for i, line in enumerate(lines):
         if in_triple is None and not continued and len(line) > n and line.startswith(indent):
             c = line[n]
             if not c.isspace() and c not in "#)]}" and not _CLAUSE.match(line, n):
-                if after_decorator:
-                    # another decorator of the same definition, or the def or class itself
-                    # (what follows that starts anew)
-                    after_decorator = c == "@"
-                else:
+                if not (after_decorator and c != "@"):
                     starts.append(i)
                     after_decorator = c == "@"
         if '"""' in line or "'''" in line:
