@@ -217,9 +217,8 @@ class RuleSet:
             if conj:
                 conjunctions[r.id] = conj
                 names.update(k for c in conj for group in c.names for n in group for k in _keys(n))
-            for t in r.triggers:
-                for a in t.first if isinstance(t, AllOf) else (t,):
-                    seen.setdefault(a if isinstance(a, bytes | Anchored) else ("re", a.pattern), a)
+            for a in _atoms(r):
+                seen.setdefault(a if isinstance(a, bytes | Anchored) else ("re", a.pattern), a)
         tokens = tuple(seen.values())
         # Python files are scanned for the node rules anyway: the same pass answers the file
         # rules whose triggers are all literals (instead of one `in` over the file per trigger)
@@ -239,9 +238,8 @@ class RuleSet:
         the rules without triggers (wanted for every file)."""
         index: dict[object, list[int]] = defaultdict(list)
         for i, r in enumerate(self.node_rules):
-            for t in r.triggers:
-                for a in t.first if isinstance(t, AllOf) else (t,):
-                    index[a].append(i)
+            for a in _atoms(r):
+                index[a].append(i)
         always = tuple(i for i, r in enumerate(self.node_rules) if not r.triggers)
         return {t: tuple(v) for t, v in index.items()}, always
 
@@ -271,6 +269,12 @@ class RuleSet:
             ):
                 return False
         return r.gate is None or r.gate(fctx)
+
+
+def _atoms(rule: Rule) -> Iterator[Trigger]:
+    """The triggers the scan looks for on a rule's behalf: its own, and each all_of's first."""
+    for t in rule.triggers:
+        yield from t.first if isinstance(t, AllOf) else (t,)
 
 
 def _keys(name: Name) -> tuple[bytes, ...]:
